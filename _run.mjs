@@ -1,0 +1,12 @@
+import { createServer } from 'vite';
+import { readFileSync } from 'node:fs';
+const { ModuleRunner } = await import('vite/module-runner');
+const server = await createServer({ server: { middlewareMode: true, hmr: false, ws: false }, appType: 'custom', logLevel: 'error' });
+const { createServerModuleRunner } = await import('vite');
+const runner = createServerModuleRunner(server.environments.ssr, { hmr: false });
+const { transform } = await runner.import('/plugin/transform.ts');
+const code = readFileSync(process.argv[2], 'utf8');
+const r = transform(code, { id: 'src/sample.ts', filename: 'src/sample.ts' });
+console.log(r?.code);
+console.log(JSON.stringify(r?.diagnostics));
+await runner.close(); await server.close();

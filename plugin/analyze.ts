@@ -1,0 +1,214 @@
+import type { Comment } from 'oxc-parser';
+import type { BindingSchema, ClassSchema, FieldSchema } from '../runtime/contract.ts';
+import { boundIdentifiers, unwrapExpression, type Node } from './ast.ts';
+import { textHash } from './hash.ts';
+import { RUNTIME_SPECIFIER } from '../runtime/contract.ts';
+
+/** A top-level `let`/`var` (or `@hotstate keep` const) statement: state. */
+export interface StateDeclaration {
+  statement: Node;
+  declaration: Node;
+  exported: boolean;
+  reset: boolean;
+  isVar: boolean;
+}
+
+/** A top-level function: a declaration, or a `const` initialized with an arrow or function expression. */
+export interface FunctionBinding {
+  name: string;
+  /** The function node (declaration, arrow or expression). */
+  fn: Node;
+  /** For `const f = ...`: the declarator; absent for declarations. */
+  declarator?: Node;
+}
+
+export interface ClassBinding {
+  name: string;
+  node: Node;
+  statement: Node;
+}
+
+export interface Inventory {
+  state: StateDeclaration[];
+  functions: FunctionBinding[];
+  classes: ClassBinding[];
+  /** Names of state bindings (rewritten to cells). */
+  cells: Set<string>;
+  /** State bindings exported through `export let` or `export { x }`. */
+  exportedCells: Set<string>;
+  /** Local names under which `once` is imported from `hotstate/runtime`. */
+  onceNames: Set<string>;
+  bindings: BindingSchema[];
+  /** Does the module use top-level `await`? */
+  topLevelAwait: boolean;
+  /** `export { x }` specifiers without a source (their local may be a cell). */
+  exportSpecifiers: Node[];
+}
+
+export type Directive = 'keep' | 'reset' | 'ignore';
+
+/** `// @hotstate keep` etc. in comments; a file-level `ignore` anywhere in the file counts. */
+export function directiveOf(comment: Comment): Directive | undefined {
+  const match = /^\s*\*?\s*@hotstate\s+(keep|reset|ignore)\b/.exec(comment.value);
+  return match?.[1] as Directive | undefined;
+}
+
+/** The directive written in a comment directly before `statement` (only whitespace between). */
+function leadingDirective(code: string, comments: Comment[], statement: Node): Directive | undefined {
+  for (let i = comments.length - 1; i >= 0; i--) {
+    const comment = comments[i]!;
+    if (comment.end > statement.start) continue;
+    if (code.slice(comment.end, statement.start).trim() !== '') return undefined;
+    const directive = directiveOf(comment);
+    if (directive !== undefined) return directive;
+  }
+  return undefined;
+}
+
+function typeText(code: string, annotated: Node | null | undefined): string | undefined {
+  const annotation = annotated?.typeAnnotation?.typeAnnotation as Node | undefined;
+  return annotation ? code.slice(annotation.start, annotation.end).replace(/\s+/g, ' ').trim() : undefined;
+}
+
+function hasTopLevelAwait(node: Node | null | undefined): boolean {
+  if (!node || typeof node !== 'object') return false;
+  if (node.type === 'AwaitExpression' || (node.type === 'ForOfStatement' && node.await)) return true;
+  if (node.type === 'VariableDeclaration' && node.kind === 'await using') return true;
+  if (/Function|Class/.test(node.type) && node.type !== 'ClassBody') return false;
+  for (const key in node) {
+    if (key === 'type' || key === 'start' || key === 'end') continue;
+    const value = node[key];
+    if (Array.isArray(value)) {
+      if (value.some((item) => typeof item?.type === 'string' && hasTopLevelAwait(item))) return true;
+    } else if (typeof value?.type === 'string' && hasTopLevelAwait(value)) return true;
+  }
+  return false;
+}
+
+export function isFunctionExpression(node: Node | null | undefined): boolean {
+  return node?.type === 'ArrowFunctionExpression' || node?.type === 'FunctionExpression';
+}
+
+/** Reads a module's top level: what is state, what is code, what needs a stable identity. */
+export function inventory(program: Node, code: string, comments: Comment[], line: (offset: number) => number): Inventory {
+  const result: Inventory = {
+    state: [],
+    functions: [],
+    classes: [],
+    cells: new Set(),
+    exportedCells: new Set(),
+    onceNames: new Set(),
+    bindings: [],
+    topLevelAwait: false,
+    exportSpecifiers: [],
+  };
+  const exportedLocals = new Set<string>();
+
+  for (const statement of program.body as Node[]) {
+    result.topLevelAwait ||= hasTopLevelAwait(statement);
+    if (statement.type === 'ImportDeclaration') {
+      if (statement.source.value === RUNTIME_SPECIFIER && statement.importKind !== 'type') {
+        for (const specifier of statement.specifiers as Node[]) {
+          const imported = specifier.imported;
+          if (specifier.type === 'ImportSpecifier' && (imported.name ?? imported.value) === 'once') result.onceNames.add(specifier.local.name);
+        }
+      }
+      continue;
+    }
+    if (statement.type === 'ExportNamedDeclaration' && !statement.declaration && !statement.source && statement.exportKind !== 'type') {
+      for (const specifier of statement.specifiers as Node[]) {
+        if (specifier.local.type === 'Identifier') exportedLocals.add(specifier.local.name);
+        result.exportSpecifiers.push(specifier);
+      }
+      continue;
+    }
+    const exported = statement.type === 'ExportNamedDeclaration';
+    const declaration: Node | null =
+      statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration' ? statement.declaration : statement;
+    if (!declaration || declaration.declare) continue;
+    const directive = leadingDirective(code, comments, statement);
+
+    if (declaration.type === 'VariableDeclaration') {
+      const kind = declaration.kind as string;
+      const isState = kind === 'let' || kind === 'var' || (kind === 'const' && directive === 'keep');
+      if (isState) {
+        const reset = directive === 'reset';
+        result.state.push({ statement, declaration, exported, reset, isVar: kind === 'var' });
+        for (const declarator of declaration.declarations as Node[]) {
+          const ids = boundIdentifiers(declarator.id);
+          for (const id of ids) {
+            result.cells.add(id.name);
+            if (exported) result.exportedCells.add(id.name);
+            const type = ids.length === 1 && declarator.id.type === 'Identifier' ? typeText(code, declarator.id) : undefined;
+            const init = declarator.init ? textHash(code.slice(declarator.init.start, declarator.init.end)) : undefined;
+            result.bindings.push({
+              name: id.name,
+              kind: reset ? 'reset' : 'state',
+              ...(type !== undefined ? { type } : {}),
+              ...(init !== undefined ? { init } : {}),
+              line: line(id.start),
+            });
+          }
+        }
+      } else if (kind === 'const') {
+        for (const declarator of declaration.declarations as Node[]) {
+          const init = declarator.init ? unwrapExpression(declarator.init) : null;
+          if (declarator.id.type === 'Identifier' && init && isFunctionExpression(init) && declarator.init === init) {
+            result.functions.push({ name: declarator.id.name, fn: init, declarator });
+            result.bindings.push({ name: declarator.id.name, kind: 'function', line: line(declarator.start) });
+          } else {
+            for (const id of boundIdentifiers(declarator.id)) result.bindings.push({ name: id.name, kind: 'const', line: line(id.start) });
+          }
+        }
+      }
+    } else if (declaration.type === 'FunctionDeclaration' && declaration.id && declaration.body) {
+      result.functions.push({ name: declaration.id.name, fn: declaration });
+      result.bindings.push({ name: declaration.id.name, kind: 'function', line: line(declaration.start) });
+    } else if (declaration.type === 'ClassDeclaration' && declaration.id) {
+      result.classes.push({ name: declaration.id.name, node: declaration, statement });
+      result.bindings.push({ name: declaration.id.name, kind: 'class', line: line(declaration.start) });
+    }
+  }
+  for (const name of exportedLocals) if (result.cells.has(name)) result.exportedCells.add(name);
+  result.bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return result;
+}
+
+/** The key text of a class member, as the runtime sees it: `x`, `#x`, or undefined for computed keys. */
+export function memberName(member: Node): string | undefined {
+  if (member.computed) return undefined;
+  const key = member.key as Node;
+  if (key.type === 'Identifier') return key.name;
+  if (key.type === 'PrivateIdentifier') return `#${key.name}`;
+  if (key.type === 'Literal' && (typeof key.value === 'string' || typeof key.value === 'number')) return String(key.value);
+  return undefined;
+}
+
+/** The fields of a class: instance and static, public and private, and constructor parameter properties. */
+export function classSchema(cls: ClassBinding, code: string, line: (offset: number) => number): ClassSchema {
+  const fields: FieldSchema[] = [];
+  for (const member of cls.node.body.body as Node[]) {
+    if (member.type === 'PropertyDefinition' && !member.declare) {
+      const name = memberName(member);
+      if (name === undefined) continue;
+      const type = typeText(code, member);
+      fields.push({
+        name,
+        static: Boolean(member.static),
+        ...(type !== undefined ? { type } : {}),
+        ...(member.value ? { init: textHash(code.slice(member.value.start, member.value.end)) } : {}),
+        line: line(member.start),
+      });
+    } else if (member.type === 'MethodDefinition' && member.kind === 'constructor') {
+      for (const param of member.value.params as Node[]) {
+        if (param.type !== 'TSParameterProperty') continue;
+        const id = param.parameter.type === 'AssignmentPattern' ? param.parameter.left : param.parameter;
+        if (id.type !== 'Identifier') continue;
+        const type = typeText(code, id);
+        fields.push({ name: id.name, static: false, ...(type !== undefined ? { type } : {}), line: line(param.start) });
+      }
+    }
+  }
+  fields.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : Number(a.static) - Number(b.static)));
+  return { name: cls.name, fields, line: line(cls.node.start) };
+}

@@ -1,0 +1,40 @@
+/**
+ * Names of the identifiers the transform adds. They share one prefix that does not occur anywhere
+ * in the module's source, so they can never capture or shadow a user's name.
+ */
+export class EmittedNames {
+  /** The version handle (`var`, so hoisted calls from circular importers see it declared). */
+  readonly hs: string;
+  /** The runtime namespace import. */
+  readonly runtime: string;
+  /** This version's liveness marker: a hoisted function whose `stale` property the runtime sets. */
+  readonly live: string;
+
+  constructor(source: string) {
+    let prefix = '__hs';
+    for (let n = 1; source.includes(prefix); n++) prefix = `__hs${n}`;
+    this.hs = prefix;
+    this.runtime = `${prefix}_rt`;
+    this.live = `${prefix}_live`;
+  }
+
+  /** The module-level `let` each exported state binding is mirrored into. */
+  mirror(name: string): string {
+    return `${this.hs}_export_${name}`;
+  }
+
+  /** The symbol standing for private member `#name` of class `cls`. */
+  privateSymbol(cls: string, name: string): string {
+    return `${this.hs}_private_${cls}_${name}`;
+  }
+
+  /** The module-level alias through which a class's methods reach its stable identity. */
+  classAlias(cls: string): string {
+    return `${this.hs}_class_${cls}`;
+  }
+
+  /** A temporary for destructured initial values. */
+  temp(n: number): string {
+    return `${this.hs}_t${n}`;
+  }
+}

@@ -1,0 +1,33 @@
+import type { IncompatiblePolicy } from '../runtime/contract.ts';
+
+export type FilterPattern = string | RegExp | ReadonlyArray<string | RegExp>;
+
+/** Options of the `hotstate()` Vite plugin. */
+export interface HotstateOptions {
+  /**
+   * Files to instrument: picomatch globs (relative to the Vite root) or regular expressions
+   * matched against absolute file paths. Only `.ts`, `.tsx`, `.mts`, `.js`, `.jsx` and `.mjs`
+   * files are ever instrumented.
+   * @default every such file outside `node_modules`
+   * @example hotstate({ include: ['src/**'] })
+   */
+  include?: FilterPattern;
+  /**
+   * Files never to instrument, on top of `node_modules`. A single module can also opt out with a
+   * `// @hotstate ignore` comment.
+   * @default []
+   * @example hotstate({ exclude: ['src/legacy/**', /\.stories\.tsx$/] })
+   */
+  exclude?: FilterPattern;
+  /**
+   * What a hot update does with a binding or class field whose declared type annotation changed
+   * incompatibly (`let n: number` → `let n: string`):
+   * - `'reset'`: start it again from its new initializer, and say so in the update report;
+   * - `'reject'`: refuse the whole update; the old code keeps running with its state;
+   * - `'keep'`: keep the old value as it is.
+   * A widened type (`number` → `number | string`) is always kept.
+   * @default 'reset'
+   * @example hotstate({ onIncompatible: 'reject' })
+   */
+  onIncompatible?: IncompatiblePolicy;
+}

@@ -1,0 +1,65 @@
+import type MagicString from 'magic-string';
+import type { Node } from './ast.ts';
+import type { FunctionBinding } from './analyze.ts';
+import type { EmittedNames } from './names.ts';
+
+/**
+ * Top-level functions keep one identity across versions: the first version's function object.
+ * Each version's functions start with a prologue that, once a newer version is current, forwards
+ * the call (with `this`, `arguments` and `new.target`) to the newest body. Until an update
+ * happens the branch is never taken, so the function behaves exactly as written.
+ *
+ * - `function f() {}` keeps its declaration (hoisting, `f.name`, `f.length`); the prelude runs
+ *   `f = __hs.fn("f", f)` so the binding (and its exports) is the stable function.
+ * - `const f = (a) => ...` becomes `const f = __hs.fn("f", { f(a) { ... } }.f)`: a method is,
+ *   like an arrow, not constructible and has no `prototype`, while it still has `arguments` for
+ *   forwarding; a top-level arrow's `this` is `undefined`, so `this` in its body is rewritten to
+ *   `undefined`.
+ * - `const f = function () {}` becomes `const f = __hs.fn("f", { f: function () { ... } }.f)`,
+ *   which keeps the inferred name.
+ */
+export function prologue(names: EmittedNames, name: string, fn: Node, converted: boolean): string {
+  const forward = `${names.hs}.forward(${JSON.stringify(name)}, ${converted ? 'undefined, arguments, undefined' : 'this, arguments, new.target'})`;
+  return ` if (${names.live}.stale) return ${fn.generator ? 'yield* ' : ''}${forward};`;
+}
+
+/** Registration of a function declaration, run first thing in the module body. */
+export function preludeForDeclaration(names: EmittedNames, name: string): string {
+  return `${name} = ${names.hs}.fn(${JSON.stringify(name)}, ${name});`;
+}
+
+export function rewriteFunction(s: MagicString, binding: FunctionBinding, names: EmittedNames, code: string): void {
+  const { fn, name } = binding;
+  const body = fn.body as Node;
+  if (!binding.declarator) {
+    s.appendLeft(body.start + 1, prologue(names, name, fn, false));
+    return;
+  }
+  const register = `${names.hs}.fn(${JSON.stringify(name)}, { `;
+  if (fn.type === 'FunctionExpression') {
+    s.prependLeft(fn.start, `${register}${name}: `);
+    s.appendLeft(body.start + 1, prologue(names, name, fn, false));
+    s.appendLeft(fn.end, ` }.${name})`);
+    return;
+  }
+  // Arrow → method shorthand.
+  const params = fn.params as Node[];
+  const head = fn.async ? fn.start + 'async'.length : fn.start;
+  const afterHead = code.slice(head).search(/\S/) + head;
+  const parenthesized = code[afterHead] === '(' || code[afterHead] === '<';
+  s.prependLeft(fn.start, fn.async ? register : register + name);
+  if (fn.async) s.appendLeft(head, ` ${name}`);
+  if (!parenthesized) {
+    s.appendLeft(params[0]!.start, '(');
+    s.appendLeft(params[0]!.end, ')');
+  }
+  const searchFrom = (fn.returnType as Node | null)?.end ?? params[params.length - 1]?.end ?? afterHead;
+  const arrow = code.indexOf('=>', searchFrom);
+  s.overwrite(arrow, arrow + 2, '');
+  if (body.type === 'BlockStatement') s.appendLeft(body.start + 1, prologue(names, name, fn, true));
+  else {
+    s.prependLeft(body.start, `{${prologue(names, name, fn, true)} return (`);
+    s.appendLeft(body.end, '); }');
+  }
+  s.appendLeft(fn.end, ` }.${name})`);
+}

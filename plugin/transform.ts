@@ -1,0 +1,153 @@
+import MagicString, { type SourceMap } from 'magic-string';
+import {
+  CONTRACT_VERSION,
+  RUNTIME_EXPORT,
+  RUNTIME_SPECIFIER,
+  type IncompatiblePolicy,
+  type ModuleMeta,
+  type ModuleSchema,
+} from '../runtime/contract.ts';
+import { boundNames, type Node } from './ast.ts';
+import { classSchema, directiveOf, inventory } from './analyze.ts';
+import { lineIndex } from './lines.ts';
+import { EmittedNames } from './names.ts';
+import { parseModule } from './parse.ts';
+import { classFrame, rewriteClass, type ClassFrame } from './rewrite-classes.ts';
+import { preludeForDeclaration, rewriteFunction } from './rewrite-functions.ts';
+import { rewriteState } from './rewrite-state.ts';
+import { ReferenceWalker, type WalkHandler } from './walk.ts';
+
+export interface TransformOptions {
+  /** Module ID: the file's path relative to the project root, with `/` separators. */
+  id: string;
+  /** The file name used in errors and source maps (absolute or relative). */
+  filename: string;
+  /** What to do when a declared type changes incompatibly. @default 'reset' */
+  onIncompatible?: IncompatiblePolicy;
+  /** The specifier the emitted code imports the runtime from. @default 'hotstate/runtime' */
+  runtime?: string;
+}
+
+export interface Diagnostic {
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface TransformResult {
+  code: string;
+  map: SourceMap;
+  schema: ModuleSchema;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * The one transform every host uses. Takes a module's source (TypeScript or JavaScript) and
+ * returns instrumented code with a source map, the module's state schema and diagnostics; or
+ * `null` when the module opts out with `// @hotstate ignore`.
+ *
+ * Edits are made in place with magic-string, and the prelude is prepended to the first line, so
+ * that every original line keeps its number even without the source map.
+ */
+export function transform(code: string, options: TransformOptions): TransformResult | null {
+  const { program, comments } = parseModule(code, options.filename);
+  if (comments.some((comment) => directiveOf(comment) === 'ignore')) return null;
+
+  const line = lineIndex(code);
+  const names = new EmittedNames(code);
+  const found = inventory(program as unknown as Node, code, comments, line);
+  const s = new MagicString(code);
+  const diagnostics: Diagnostic[] = [];
+
+  const frames = new Map<Node, ClassFrame>(found.classes.map((binding) => [binding.node, classFrame(binding, names)]));
+  const converted = new Set<Node>(found.functions.filter((f) => f.fn.type === 'ArrowFunctionExpression').map((f) => f.fn));
+
+  const handler: WalkHandler = {
+    topLevel(id, _ctx, info) {
+      const name = id.name as string;
+      if (found.cells.has(name)) {
+        if (info.shorthand) s.overwrite(id.start, id.end, `${name}: ${name}.v`);
+        else s.appendLeft(id.end, '.v');
+      } else if (found.onceNames.has(name) && info.parent?.type === 'CallExpression' && info.key === 'callee') {
+        s.overwrite(id.start, id.end, `${names.hs}.once`);
+      }
+    },
+    classSelf(id, ctx) {
+      if (ctx.deferred) s.overwrite(id.start, id.end, (ctx.cls as ClassFrame).alias);
+    },
+    privateMember(member, owner) {
+      const symbol = (owner as ClassFrame).privates.get(member.property.name)!;
+      s.overwrite(member.object.end, member.property.end, member.optional ? `?.[${symbol}]` : `[${symbol}]`);
+    },
+    privateIn(name, owner) {
+      s.overwrite(name.start, name.end, (owner as ClassFrame).privates.get(name.name)!);
+    },
+    privateKey(key, owner) {
+      s.overwrite(key.start, key.end, `[${(owner as ClassFrame).privates.get(key.name)!}]`);
+    },
+    thisInArrow(node) {
+      s.overwrite(node.start, node.end, 'undefined');
+    },
+    enterClass(node) {
+      return frames.get(node);
+    },
+    enterArrow(node) {
+      return converted.has(node) ? node : undefined;
+    },
+  };
+  const walker = new ReferenceWalker(handler);
+  for (const statement of program.body as unknown as Node[]) walker.statement(statement);
+
+  for (const specifier of found.exportSpecifiers) {
+    const local = specifier.local.name as string;
+    if (found.cells.has(local)) s.overwrite(specifier.start, specifier.end, `${names.mirror(local)} as ${code.slice(specifier.exported.start, specifier.exported.end)}`);
+  }
+  for (const frame of frames.values()) rewriteClass(s, frame, names);
+  for (const fn of found.functions) rewriteFunction(s, fn, names, code);
+  for (const declaration of found.state) rewriteState(s, declaration, names, found.exportedCells, code);
+
+  for (const member of found.classes.flatMap((c) => c.node.body.body as Node[])) {
+    if (member.type === 'AccessorProperty') {
+      diagnostics.push({
+        message: `\`accessor\` fields of top-level classes are not upgraded on live instances yet; ${code.slice(member.start, member.key.end)} keeps its first version's storage`,
+        line: line(member.start),
+        column: 0,
+      });
+    }
+  }
+
+  const schema: ModuleSchema = {
+    bindings: found.bindings,
+    classes: found.classes.map((binding) => classSchema(binding, code, line)).sort((a, b) => (a.name < b.name ? -1 : 1)),
+  };
+  const meta: ModuleMeta = { contract: CONTRACT_VERSION, id: options.id, schema, onIncompatible: options.onIncompatible ?? 'reset' };
+  s.prepend(prelude(names, meta, found, options.runtime ?? RUNTIME_SPECIFIER));
+  s.append(`\n${names.hs}.commit();\n`);
+
+  return {
+    code: s.toString(),
+    map: s.generateMap({ source: options.filename, includeContent: true, hires: 'boundary' }),
+    schema,
+    diagnostics,
+  };
+}
+
+function prelude(names: EmittedNames, meta: ModuleMeta, found: ReturnType<typeof inventory>, runtime: string): string {
+  const enter = found.topLevelAwait ? `await ${names.runtime}.enterQueued` : `${names.runtime}.enter`;
+  const parts = [
+    `import { ${RUNTIME_EXPORT} as ${names.runtime} } from ${JSON.stringify(runtime)};`,
+    `var ${names.hs} = ${enter}(import.meta.hot, ${JSON.stringify(meta)}, ${names.live});`,
+    // A literal `import.meta.hot.accept(` is what makes Vite's import analysis mark the module
+    // self-accepting; the callback rolls a failed update back.
+    `if (import.meta.hot) import.meta.hot.accept(${names.hs}.settle);`,
+    `function ${names.live}() {}`,
+  ];
+  for (const fn of found.functions) if (!fn.declarator) parts.push(preludeForDeclaration(names, fn.name));
+  for (const declaration of found.state) {
+    if (!declaration.isVar) continue;
+    for (const name of (declaration.declaration.declarations as Node[]).flatMap((d) => boundNames(d.id))) {
+      parts.push(`const ${name} = ${names.hs}.cell(${JSON.stringify(name)}${found.exportedCells.has(name) ? ', true' : ''});`);
+    }
+  }
+  return parts.join(' ');
+}

@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createFilter, type Plugin, type ResolvedConfig } from 'vite';
+import { REPORT_EVENT, RUNTIME_SPECIFIER, UPDATE_EVENT, type UpdateReport } from '../runtime/contract.ts';
+import { HotstateError } from '../runtime/errors.ts';
+import { formatReport } from '../runtime/report.ts';
+import type { HotstateOptions } from './options.ts';
+import { transform } from './transform.ts';
+
+export type { HotstateOptions, FilterPattern } from './options.ts';
+
+const SCRIPT = /\.(?:[mc]?ts|tsx|m?js|jsx)$/;
+
+/** The runtime entry next to this file: built `.js` in the package, `.ts` in a source checkout. */
+function runtimeEntry(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const js = path.join(here, '../runtime/index.js');
+  return existsSync(js) ? js : path.join(here, '../runtime/index.ts');
+}
+
+/** The module ID of a file: its path relative to the project root, posix separators. */
+export function moduleId(root: string, file: string): string {
+  return path.relative(root, file).split(path.sep).join('/');
+}
+
+/**
+ * The hotstate Vite plugin: instruments modules in the dev server (client and SSR environments,
+ * so Vite's module runner behaves like the browser) so that their state survives hot updates.
+ * A production build is left untouched.
+ *
+ * ```ts
+ * // vite.config.ts
+ * import { defineConfig } from 'vite';
+ * import hotstate from 'hotstate/vite';
+ * export default defineConfig({ plugins: [hotstate()] });
+ * ```
+ */
+export function hotstate(options: HotstateOptions = {}): Plugin {
+  const runtime = runtimeEntry();
+  const runtimeDir = path.dirname(runtime);
+  let config: ResolvedConfig;
+  let userFilter: (id: string) => boolean = () => true;
+
+  return {
+    name: 'hotstate',
+    // Before Vite strips types: declared annotations are part of the state schema.
+    enforce: 'pre',
+    // Builds are never instrumented, so their output is what it would be without the plugin.
+    apply: 'serve',
+
+    configResolved(resolved) {
+      config = resolved;
+      userFilter = createFilter(options.include, options.exclude, { resolve: resolved.root });
+    },
+
+    resolveId: {
+      filter: { id: /^hotstate\/runtime$/ },
+      handler(source) {
+        return source === RUNTIME_SPECIFIER ? runtime : null;
+      },
+    },
+
+    transform: {
+      filter: { id: { include: SCRIPT, exclude: [/[\\/]node_modules[\\/]/, /\?/, /\.d\.[mc]?ts$/] } },
+      handler(code, id) {
+        if (id.startsWith(runtimeDir) || !userFilter(id)) return null;
+        try {
+          const result = transform(code, {
+            id: moduleId(config.root, id),
+            filename: id,
+            onIncompatible: options.onIncompatible ?? 'reset',
+          });
+          if (result === null) return null;
+          for (const diagnostic of result.diagnostics) {
+            this.warn(`${diagnostic.message} (${id}:${diagnostic.line})`);
+          }
+          return { code: result.code, map: result.map };
+        } catch (error) {
+          if (error instanceof HotstateError) this.error(error.message);
+          throw error;
+        }
+      },
+    },
+
+    configureServer(server) {
+      for (const environment of Object.values(server.environments)) {
+        environment.hot.on(REPORT_EVENT, (report: UpdateReport) => {
+          const text = formatReport(report);
+          if (report.status === 'applied') config.logger.info(text, { timestamp: true });
+          else config.logger.error(text, { timestamp: true });
+          environment.hot.send(UPDATE_EVENT, report);
+        });
+      }
+    },
+  };
+}
+
+export default hotstate;

@@ -1,0 +1,288 @@
+import { boundNames, forEachChild, lexicalNames, varNames, type Node } from './ast.ts';
+
+/**
+ * Walks a module's runtime code with scope tracking and tells the transform about exactly the
+ * places it may need to rewrite: references to module-level names (not shadowed), references
+ * to a managed class's own name from inside it, private member syntax, and `this` in converted
+ * arrows. Type-only syntax is never visited.
+ */
+
+/** What a name resolves to in an enclosing scope. */
+type Binding = 'shadow' | 'class-self';
+
+interface Scope {
+  names: Map<string, Binding>;
+  parent: Scope | null;
+}
+
+export interface WalkContext {
+  scope: Scope | null;
+  /** The managed class whose body we are in, if any. */
+  cls: unknown;
+  /** True in code that runs after the enclosing class definition finished (methods, instance fields). */
+  deferred: boolean;
+  /** The converted top-level arrow whose `this` must become `undefined`, if we are in one. */
+  arrow: unknown;
+  /** Private names in scope: `#x` → the managed class that owns it, or null when a nested class redeclares it. */
+  privates: Map<string, unknown>;
+}
+
+export interface ReferenceInfo {
+  parent: Node | null;
+  key: string;
+  /** The shorthand property (`{ x }` / `{ x = 1 }`) this identifier stands in, if any. */
+  shorthand: Node | null;
+}
+
+export interface WalkHandler {
+  /** A reference to a module-level name (never a declaration). */
+  topLevel(id: Node, ctx: WalkContext, info: ReferenceInfo): void;
+  /** A reference, inside a managed class, to the class's own name. */
+  classSelf(id: Node, ctx: WalkContext): void;
+  /** `obj.#x` or `obj?.#x` whose name belongs to a managed class. */
+  privateMember(member: Node, owner: unknown): void;
+  /** `#x in obj` whose name belongs to a managed class. */
+  privateIn(name: Node, owner: unknown): void;
+  /** A private member declaration (`#x = 1`, `#m() {}`) of a managed class. */
+  privateKey(key: Node, owner: unknown): void;
+  /** A `this` inside a converted arrow. */
+  thisInArrow(node: Node, arrow: unknown): void;
+  /** Decides whether a class is managed; returns its frame, or undefined. */
+  enterClass(node: Node, ctx: WalkContext): unknown;
+  /** Whether this arrow/function expression is a converted top-level arrow (returns its frame). */
+  enterArrow(node: Node): unknown;
+}
+
+function scopeOf(names: Iterable<string>, parent: Scope | null, binding: Binding = 'shadow'): Scope {
+  const map = new Map<string, Binding>();
+  for (const name of names) map.set(name, binding);
+  return { names: map, parent };
+}
+
+function resolve(scope: Scope | null, name: string): Binding | undefined {
+  for (let s = scope; s !== null; s = s.parent) {
+    const found = s.names.get(name);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+const TS_EXPRESSION_WRAPPERS = new Set(['TSAsExpression', 'TSSatisfiesExpression', 'TSNonNullExpression', 'TSTypeAssertion', 'TSInstantiationExpression']);
+
+export class ReferenceWalker {
+  constructor(private readonly handler: WalkHandler) {}
+
+  /** Walks one top-level statement (module scope is the empty chain: every free name is top-level). */
+  statement(node: Node): void {
+    this.visit(node, { scope: null, cls: undefined, deferred: false, arrow: undefined, privates: new Map() }, null, '');
+  }
+
+  private ref(id: Node, ctx: WalkContext, parent: Node | null, key: string, shorthand: Node | null = null): void {
+    const binding = resolve(ctx.scope, id.name);
+    if (binding === undefined) this.handler.topLevel(id, ctx, { parent, key, shorthand });
+    else if (binding === 'class-self') this.handler.classSelf(id, ctx);
+  }
+
+  private visit(node: Node, ctx: WalkContext, parent: Node | null, key: string): void {
+    switch (node.type) {
+      case 'Identifier':
+        return this.ref(node, ctx, parent, key);
+      case 'MemberExpression':
+        this.visit(node.object, ctx, node, 'object');
+        if (node.computed) this.visit(node.property, ctx, node, 'property');
+        else if (node.property.type === 'PrivateIdentifier') {
+          const owner = ctx.privates.get(node.property.name);
+          if (owner) this.handler.privateMember(node, owner);
+        }
+        return;
+      case 'BinaryExpression':
+        if (node.left.type === 'PrivateIdentifier') {
+          const owner = ctx.privates.get(node.left.name);
+          if (owner) this.handler.privateIn(node.left, owner);
+        } else this.visit(node.left, ctx, node, 'left');
+        return this.visit(node.right, ctx, node, 'right');
+      case 'ObjectExpression':
+        for (const property of node.properties as Node[]) {
+          if (property.type === 'SpreadElement') this.visit(property.argument, ctx, property, 'argument');
+          else {
+            if (property.computed) this.visit(property.key, ctx, property, 'key');
+            if (property.shorthand && property.value.type === 'Identifier') this.ref(property.value, ctx, property, 'value', property);
+            else this.visit(property.value, ctx, property, 'value');
+          }
+        }
+        return;
+      case 'Property':
+        if (node.computed) this.visit(node.key, ctx, node, 'key');
+        return this.visit(node.value, ctx, node, 'value');
+      case 'ThisExpression':
+        if (ctx.arrow) this.handler.thisInArrow(node, ctx.arrow);
+        return;
+      case 'FunctionDeclaration':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+        return this.func(node, ctx);
+      case 'ClassDeclaration':
+      case 'ClassExpression':
+        return this.cls(node, ctx);
+      case 'VariableDeclaration':
+        if (node.declare) return;
+        for (const declarator of node.declarations as Node[]) {
+          this.pattern(declarator.id, ctx, 'declare');
+          if (declarator.init) this.visit(declarator.init, ctx, declarator, 'init');
+        }
+        return;
+      case 'AssignmentExpression':
+        this.pattern(node.left, ctx, 'assign');
+        return this.visit(node.right, ctx, node, 'right');
+      case 'ForInStatement':
+      case 'ForOfStatement': {
+        const inner = { ...ctx, scope: node.left.type === 'VariableDeclaration' ? scopeOf(lexicalNames([node.left]), ctx.scope) : ctx.scope };
+        if (node.left.type === 'VariableDeclaration') this.visit(node.left, inner, node, 'left');
+        else this.pattern(node.left, inner, 'assign');
+        this.visit(node.right, inner, node, 'right');
+        return this.visit(node.body, inner, node, 'body');
+      }
+      case 'ForStatement': {
+        const inner = { ...ctx, scope: node.init?.type === 'VariableDeclaration' ? scopeOf(lexicalNames([node.init]), ctx.scope) : ctx.scope };
+        return forEachChild(node, (child, k) => this.visit(child, inner, node, k));
+      }
+      case 'BlockStatement':
+      case 'StaticBlock':
+      case 'TSModuleBlock': {
+        const inner = { ...ctx, scope: scopeOf(lexicalNames(node.body), ctx.scope) };
+        for (const statement of node.body as Node[]) this.visit(statement, inner, node, 'body');
+        return;
+      }
+      case 'SwitchStatement': {
+        this.visit(node.discriminant, ctx, node, 'discriminant');
+        const inner = { ...ctx, scope: scopeOf(lexicalNames((node.cases as Node[]).flatMap((c) => c.consequent as Node[])), ctx.scope) };
+        for (const switchCase of node.cases as Node[]) forEachChild(switchCase, (child, k) => this.visit(child, inner, switchCase, k));
+        return;
+      }
+      case 'CatchClause': {
+        const inner = { ...ctx, scope: scopeOf(boundNames(node.param), ctx.scope) };
+        if (node.param) this.pattern(node.param, inner, 'declare');
+        return this.visit(node.body, inner, node, 'body');
+      }
+      case 'LabeledStatement':
+        return this.visit(node.body, ctx, node, 'body');
+      case 'BreakStatement':
+      case 'ContinueStatement':
+      case 'ImportDeclaration':
+      case 'ExportAllDeclaration':
+      case 'MetaProperty':
+      case 'Super':
+      case 'Literal':
+      case 'TemplateElement':
+      case 'PrivateIdentifier':
+      case 'JSXIdentifier':
+      case 'JSXMemberExpression':
+      case 'JSXNamespacedName':
+      case 'JSXClosingElement':
+        return;
+      case 'ExportNamedDeclaration':
+        if (node.declaration) this.visit(node.declaration, ctx, node, 'declaration');
+        return;
+      case 'TSEnumDeclaration': {
+        if (node.declare) return;
+        const members = (node.body?.members ?? node.members ?? []) as Node[];
+        const inner = { ...ctx, scope: scopeOf(members.map((m) => (m.id.name ?? m.id.value) as string), ctx.scope) };
+        for (const member of members) if (member.initializer) this.visit(member.initializer, inner, member, 'initializer');
+        return;
+      }
+      case 'TSModuleDeclaration':
+        if (node.declare || !node.body) return;
+        return this.visit(node.body, { ...ctx, scope: scopeOf(node.id?.type === 'Identifier' ? [node.id.name] : [], ctx.scope) }, node, 'body');
+      case 'TSExportAssignment':
+        return this.visit(node.expression, ctx, node, 'expression');
+      case 'TSParameterProperty':
+        return this.pattern(node.parameter, ctx, 'declare');
+    }
+    if (TS_EXPRESSION_WRAPPERS.has(node.type)) return this.visit(node.expression, ctx, node, 'expression');
+    if (node.type.startsWith('TS')) return;
+    forEachChild(node, (child, k) => this.visit(child, ctx, node, k));
+  }
+
+  /** A binding or assignment target: identifiers are declarations (`declare`) or writes (`assign`). */
+  private pattern(node: Node | null, ctx: WalkContext, mode: 'declare' | 'assign', shorthand: Node | null = null): void {
+    if (!node) return;
+    switch (node.type) {
+      case 'Identifier':
+        if (mode === 'assign') this.ref(node, ctx, null, 'pattern', shorthand);
+        return;
+      case 'ObjectPattern':
+        for (const property of node.properties as Node[]) {
+          if (property.type === 'RestElement') this.pattern(property.argument, ctx, mode);
+          else {
+            if (property.computed) this.visit(property.key, ctx, property, 'key');
+            this.pattern(property.value, ctx, mode, property.shorthand ? property : null);
+          }
+        }
+        return;
+      case 'ArrayPattern':
+        for (const element of node.elements as Array<Node | null>) this.pattern(element, ctx, mode);
+        return;
+      case 'AssignmentPattern':
+        this.pattern(node.left, ctx, mode, shorthand);
+        return this.visit(node.right, ctx, node, 'right');
+      case 'RestElement':
+        return this.pattern(node.argument, ctx, mode);
+      case 'TSParameterProperty':
+        for (const decorator of (node.decorators ?? []) as Node[]) this.visit(decorator, ctx, node, 'decorators');
+        return this.pattern(node.parameter, ctx, mode);
+      default:
+        if (TS_EXPRESSION_WRAPPERS.has(node.type) || node.type === 'ParenthesizedExpression') return this.pattern(node.expression, ctx, mode);
+        return this.visit(node, ctx, null, 'pattern');
+    }
+  }
+
+  private func(node: Node, ctx: WalkContext): void {
+    const isArrow = node.type === 'ArrowFunctionExpression';
+    const converted = this.handler.enterArrow(node);
+    const body = node.body as Node | null;
+    if (!body) return;
+    const names = [...(node.params as Node[]).flatMap((p) => boundNames(p))];
+    if (node.type === 'FunctionExpression' && node.id) names.push(node.id.name);
+    if (body.type === 'BlockStatement') names.push(...varNames(body), ...lexicalNames(body.body));
+    const inner: WalkContext = {
+      ...ctx,
+      scope: scopeOf(names, ctx.scope),
+      deferred: true,
+      arrow: converted ?? (isArrow ? ctx.arrow : undefined),
+    };
+    for (const param of node.params as Node[]) {
+      for (const decorator of (param.decorators ?? []) as Node[]) this.visit(decorator, ctx, param, 'decorators');
+      this.pattern(param, inner, 'declare');
+    }
+    if (body.type === 'BlockStatement') for (const statement of body.body as Node[]) this.visit(statement, inner, body, 'body');
+    else this.visit(body, inner, node, 'body');
+  }
+
+  private cls(node: Node, ctx: WalkContext): void {
+    if (node.declare) return;
+    for (const decorator of (node.decorators ?? []) as Node[]) this.visit(decorator, ctx, node, 'decorators');
+    if (node.superClass) this.visit(node.superClass, ctx, node, 'superClass');
+    const frame = this.handler.enterClass(node, ctx);
+    const members = node.body.body as Node[];
+    const privates = new Map(ctx.privates);
+    for (const member of members) {
+      if (member.key?.type === 'PrivateIdentifier') privates.set(member.key.name, frame ?? null);
+    }
+    const selfScope = node.id ? scopeOf([node.id.name], ctx.scope, frame ? 'class-self' : 'shadow') : ctx.scope;
+    const definition: WalkContext = { scope: selfScope, cls: frame ?? ctx.cls, deferred: false, arrow: undefined, privates };
+    const deferred: WalkContext = { ...definition, deferred: true };
+    for (const member of members) {
+      if (member.type.startsWith('TS')) continue;
+      for (const decorator of (member.decorators ?? []) as Node[]) this.visit(decorator, definition, member, 'decorators');
+      if (member.type === 'StaticBlock') {
+        this.visit(member, definition, node, 'body');
+        continue;
+      }
+      if (member.computed) this.visit(member.key, definition, member, 'key');
+      else if (member.key?.type === 'PrivateIdentifier' && frame) this.handler.privateKey(member.key, frame);
+      if (member.declare || !member.value) continue;
+      if (member.type === 'MethodDefinition') this.func(member.value, deferred);
+      else this.visit(member.value, member.static ? definition : deferred, member, 'value');
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * A store cell holds the value of one module-level state binding. The transform rewrites every
+ * reference `count` to `count.v`, where `count` is the cell, so all versions of a module (and
+ * every closure any of them created) read and write one place.
+ *
+ * All plain cells share one hidden class, so `cell.v` is a monomorphic field access in the
+ * user's hottest loops; see `bench/` for what that costs.
+ */
+export class Cell<T = unknown> {
+  v: T = undefined as T;
+  /** True until the binding's initializer ran (or a reset asked for it to run again). */
+  fresh = true;
+
+  /** The initializer's value; emitted as `if (x.fresh) x.init(<initializer>)`. */
+  init(value: T): void {
+    this.v = value;
+    this.fresh = false;
+  }
+}
+
+/**
+ * A cell for an exported `let`. Importers hold live bindings to the exporting module's own
+ * `let` (one per version: importers loaded before an update keep the old module instance), so
+ * every write is also copied into each version's exported binding through a setter that
+ * version registered with `mirror`.
+ */
+export class MirroredCell<T = unknown> {
+  #value: T = undefined as T;
+  #mirrors: Array<(value: T) => void> = [];
+  fresh = true;
+
+  get v(): T {
+    return this.#value;
+  }
+
+  set v(value: T) {
+    this.#value = value;
+    const mirrors = this.#mirrors;
+    for (let i = 0; i < mirrors.length; i++) mirrors[i]!(value);
+  }
+
+  init(value: T): void {
+    this.v = value;
+    this.fresh = false;
+  }
+
+  /** Registers one version's exported binding; emitted right after that binding's declaration. */
+  mirror(set: (value: T) => void): void {
+    this.#mirrors.push(set);
+    set(this.#value);
+  }
+}
+
+export type StateCell<T = unknown> = Cell<T> | MirroredCell<T>;

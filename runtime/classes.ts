@@ -1,0 +1,134 @@
+/**
+ * Upgrading a live class in place. This is the most delicate part of the runtime, so it is all
+ * here. The first version of a class is its stable identity: every importer, every `instanceof`
+ * and every existing instance's prototype chain points at it. A later version's class object is
+ * only a carrier of new code:
+ *
+ * - its prototype's methods and accessors are copied onto the stable prototype (removed ones
+ *   deleted), so existing instances run the new bodies. `super` inside them resolves through the
+ *   new version's own prototype chain, whose parent is the (also stable) parent class.
+ * - its static methods and accessors are copied onto the stable class; static fields are state
+ *   and stay on the stable class.
+ * - instance fields that are new get an accessor on the stable prototype that runs the new
+ *   initializer (`this` = the instance) the first time an old instance reads or writes the field,
+ *   then turns into an own data property. That keeps the update's cost independent of the
+ *   number of live instances.
+ * - construction is forwarded by the emitted constructor prologue to the newest class (with
+ *   `new.target` = the stable class), so new instances get the newest constructor and fields.
+ *
+ * Every change is recorded so `restore` can put the class back exactly as it was.
+ */
+
+type AnyClass = abstract new (...args: never[]) => unknown;
+type Descriptors = { [key: PropertyKey]: PropertyDescriptor };
+
+/** The own properties of a class that are part of its identity, never copied between versions. */
+const CLASS_OWN = new Set<PropertyKey>(['length', 'name', 'prototype']);
+
+export interface ClassSnapshot {
+  restore(): void;
+}
+
+function snapshot(target: object): () => void {
+  const saved: Descriptors = Object.getOwnPropertyDescriptors(target);
+  const parent = Object.getPrototypeOf(target);
+  return () => {
+    for (const key of Reflect.ownKeys(target)) {
+      if (!(key in saved)) Reflect.deleteProperty(target, key);
+    }
+    for (const key of Reflect.ownKeys(saved)) Object.defineProperty(target, key, saved[key]!);
+    if (Object.getPrototypeOf(target) !== parent) Object.setPrototypeOf(target, parent);
+  };
+}
+
+/** Saves everything `upgradeClass` may change on a stable class. */
+export function snapshotClass(stable: AnyClass): ClassSnapshot {
+  const restoreStatics = snapshot(stable);
+  const restoreProto = snapshot(stable.prototype as object);
+  return {
+    restore() {
+      restoreProto();
+      restoreStatics();
+    },
+  };
+}
+
+export interface ClassUpgrade {
+  /** Keys of instance fields new in this version, with their initializer thunks. */
+  addedFields: Map<PropertyKey, () => unknown>;
+  /** Keys of instance fields gone in this version. */
+  removedFields: PropertyKey[];
+  /** Keys of static fields (state: values stay on the stable class). */
+  staticFields: Set<PropertyKey>;
+  /** Static field keys whose value must be taken from the new version (new, or reset). */
+  takeStatic: Set<PropertyKey>;
+}
+
+/** Marks accessors hotstate installed for lazily initialized fields. */
+const LAZY_FIELD = Symbol('hotstate.lazyField');
+
+function copyMembers(stable: object, next: object, skip: (key: PropertyKey) => boolean): void {
+  const nextKeys = new Set(Reflect.ownKeys(next));
+  for (const key of Reflect.ownKeys(stable)) {
+    if (skip(key)) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(stable, key)!;
+    if ((descriptor.get as { [LAZY_FIELD]?: true } | undefined)?.[LAZY_FIELD]) continue;
+    if (!nextKeys.has(key)) Reflect.deleteProperty(stable, key);
+  }
+  for (const key of nextKeys) {
+    if (skip(key)) continue;
+    Object.defineProperty(stable, key, Object.getOwnPropertyDescriptor(next, key)!);
+  }
+}
+
+function lazyField(key: PropertyKey, init: () => unknown): PropertyDescriptor {
+  const define = (instance: object, value: unknown): void => {
+    Object.defineProperty(instance, key, { value, writable: true, enumerable: true, configurable: true });
+  };
+  const get = function (this: object): unknown {
+    const value = init.call(this);
+    define(this, value);
+    return value;
+  };
+  Object.defineProperty(get, LAZY_FIELD, { value: true });
+  return {
+    get,
+    set(this: object, value: unknown) {
+      define(this, value);
+    },
+    enumerable: false,
+    configurable: true,
+  };
+}
+
+/** Makes `stable` behave as `next` for existing and future instances (see the file comment). */
+export function upgradeClass(stable: AnyClass, next: AnyClass, upgrade: ClassUpgrade): void {
+  const stableProto = stable.prototype as object;
+  const nextProto = next.prototype as object;
+
+  copyMembers(stableProto, nextProto, (key) => key === 'constructor');
+  copyMembers(stable, next, (key) => CLASS_OWN.has(key) || upgrade.staticFields.has(key));
+
+  for (const key of upgrade.staticFields) {
+    if (upgrade.takeStatic.has(key) || !Object.hasOwn(stable, key)) {
+      Object.defineProperty(stable, key, Object.getOwnPropertyDescriptor(next, key) ?? { value: undefined, writable: true, enumerable: true, configurable: true });
+    }
+  }
+  for (const key of upgrade.removedFields) {
+    const descriptor = Object.getOwnPropertyDescriptor(stableProto, key);
+    if ((descriptor?.get as { [LAZY_FIELD]?: true } | undefined)?.[LAZY_FIELD]) Reflect.deleteProperty(stableProto, key);
+  }
+  for (const [key, init] of upgrade.addedFields) {
+    if (!Object.hasOwn(nextProto, key)) Object.defineProperty(stableProto, key, lazyField(key, init));
+  }
+
+  if (Object.getPrototypeOf(stable) !== Object.getPrototypeOf(next)) Object.setPrototypeOf(stable, Object.getPrototypeOf(next));
+  if (Object.getPrototypeOf(stableProto) !== Object.getPrototypeOf(nextProto)) {
+    Object.setPrototypeOf(stableProto, Object.getPrototypeOf(nextProto));
+  }
+}
+
+/** Removes the static fields a version dropped from the stable class. */
+export function dropStatics(stable: AnyClass, keys: PropertyKey[]): void {
+  for (const key of keys) Reflect.deleteProperty(stable, key);
+}

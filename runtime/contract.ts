@@ -1,0 +1,117 @@
+/**
+ * The contract between the compile-time half (`plugin/`) and the run-time half (`runtime/`).
+ *
+ * The runtime owns this file; the transform imports it, so the names the emitted code uses are
+ * declared exactly once. Every instrumented module carries `CONTRACT_VERSION` in its
+ * `enter(...)` call, and the runtime refuses code emitted for another contract with a message
+ * that says which side to upgrade, instead of misbehaving.
+ *
+ * The shape of an instrumented module (see `docs/design.md` for the full walkthrough):
+ *
+ * ```ts
+ * import { __hotstate as __hs_rt } from "hotstate/runtime";
+ * const __hs = __hs_rt.enter(import.meta.hot, { contract: 1, id: "src/counter.ts", ... });
+ * if (import.meta.hot) { import.meta.hot.accept(__hs.settle) }   // literal, for Vite's import analysis
+ * inc = __hs.fn("inc", inc);                        // function declarations: one stable identity
+ * const count = __hs.cell("count");                 // `let count = 0` lives in a store cell...
+ * if (count.fresh) count.init(0);                   // ...initialized only when the store had no value
+ * function inc() { if (__hs.stale) return __hs.forward("inc", this, arguments, new.target); count.v++ }
+ * __hs.commit();                                    // last statement: the update is complete
+ * ```
+ */
+
+/** Bumped whenever emitted code and runtime would disagree about anything below. */
+export const CONTRACT_VERSION = 1;
+
+/** The module specifier the emitted code imports the runtime from. */
+export const RUNTIME_SPECIFIER = 'hotstate/runtime';
+
+/** The export of `hotstate/runtime` that emitted code calls (`__hotstate.enter(...)`). */
+export const RUNTIME_EXPORT = '__hotstate';
+
+/** Key under which a module's lineage is kept in `import.meta.hot.data`. */
+export const HOT_DATA_KEY = '__hotstate';
+
+/** Custom event the runtime sends to the dev server after each update (client → server). */
+export const REPORT_EVENT = 'hotstate:report';
+
+/** Custom event the dev server broadcasts with each update report (server → clients). */
+export const UPDATE_EVENT = 'hotstate:update';
+
+/** What to do with a binding or field whose declared type changed incompatibly. */
+export type IncompatiblePolicy = 'reset' | 'reject' | 'keep';
+
+/** How a module-level declaration is treated. */
+export type BindingKind =
+  /** `let`/`var`, or a `const` marked `@hotstate keep`: state, kept across updates. */
+  | 'state'
+  /** `let` marked `@hotstate reset`: re-initialized on every update. */
+  | 'reset'
+  /** A plain `const`: code, re-evaluated on every update. Listed so the report can say so. */
+  | 'const'
+  /** A function declaration or `const f = () => ...`: late-bound, one stable identity. */
+  | 'function'
+  /** A class declaration: one stable identity, live instances upgraded. */
+  | 'class';
+
+/** One module-level binding as the transform saw it. */
+export interface BindingSchema {
+  name: string;
+  kind: BindingKind;
+  /** The declared type annotation, whitespace-normalized; absent when none was written. */
+  type?: string;
+  /** A short hash of the initializer's source text, to tell an edited initializer. */
+  init?: string;
+  /** 1-based line of the declaration in the original source. */
+  line: number;
+}
+
+/** One field (instance or static) of a class, as the transform saw it. */
+export interface FieldSchema {
+  /** The field name; `#name` for private fields. */
+  name: string;
+  static: boolean;
+  type?: string;
+  init?: string;
+  line: number;
+}
+
+export interface ClassSchema {
+  name: string;
+  fields: FieldSchema[];
+  line: number;
+}
+
+/** The state schema of one module version: everything the runtime needs to diff two versions. */
+export interface ModuleSchema {
+  bindings: BindingSchema[];
+  classes: ClassSchema[];
+}
+
+/** The second argument of `enter(...)`: one options object, so old code and a newer runtime cannot disagree silently. */
+export interface ModuleMeta {
+  contract: number;
+  /** Module ID: the file path relative to the project root, posix separators. */
+  id: string;
+  schema: ModuleSchema;
+  onIncompatible: IncompatiblePolicy;
+}
+
+/** What happened to one binding or field in an update. */
+export type Outcome = 'kept' | 'initialized' | 'reset' | 'dropped' | 'recreated' | 'replaced';
+
+export interface ReportEntry {
+  /** `count`, or `Class.field` / `Class.#field` / `Class.static` for class members. */
+  name: string;
+  outcome: Outcome;
+  /** Why, for every outcome other than `kept`/`replaced`. */
+  reason?: string;
+}
+
+export interface UpdateReport {
+  id: string;
+  status: 'applied' | 'rolled-back' | 'rejected';
+  entries: ReportEntry[];
+  /** For `rolled-back` and `rejected`: what went wrong and what to do. */
+  error?: string;
+}

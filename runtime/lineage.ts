@@ -1,0 +1,412 @@
+import { Cell, MirroredCell, type StateCell } from './cell.ts';
+import { snapshotClass, upgradeClass, type ClassSnapshot } from './classes.ts';
+import {
+  CONTRACT_VERSION,
+  HOT_DATA_KEY,
+  REPORT_EVENT,
+  type ModuleMeta,
+  type ModuleSchema,
+  type UpdateReport,
+} from './contract.ts';
+import { HotstateError, internalError } from './errors.ts';
+import { runSetup, sameDeps, type OnceRecord, type Setup } from './once.ts';
+import { classFields, fieldKey, planUpdate, type UpdatePlan } from './schema-diff.ts';
+
+/**
+ * The part of Vite's `import.meta.hot` the runtime uses. Passing it in (rather than reading a
+ * global) keeps this file free of any host: the browser client, Vite's module runner and tests
+ * all hand in their own.
+ */
+export interface HotContext {
+  readonly data: Record<string, unknown>;
+  send(event: string, data?: unknown): void;
+  prune?(cb: (data: unknown) => void): void;
+}
+
+type AnyFunction = (...args: never[]) => unknown;
+type AnyClass = abstract new (...args: never[]) => unknown;
+
+interface FunctionRecord {
+  stable: AnyFunction;
+  latest: AnyFunction;
+  version: Version;
+}
+
+interface ClassRecord {
+  stable: AnyClass;
+  latest: AnyClass;
+  version: Version;
+}
+
+/**
+ * Everything one loaded module keeps across hot updates: its store of cells, the stable identity
+ * of each function and class, its private-name symbols and its `once` effects. A lineage lives in
+ * the module's `import.meta.hot.data`, so it belongs to one loaded module (one browser page, one
+ * module runner) and never to a file name: a fresh, independent load starts a new lineage.
+ */
+export class Lineage {
+  readonly cells = new Map<string, StateCell>();
+  readonly functions = new Map<string, FunctionRecord>();
+  readonly classes = new Map<string, ClassRecord>();
+  readonly privates = new Map<string, symbol>();
+  readonly onces = new Map<string, OnceRecord>();
+  /** Schema of the committed version. */
+  schema: ModuleSchema | undefined;
+  current: Version | undefined;
+  pending: Version | undefined;
+  /** Why the last attempted update did not apply, until it is reported. */
+  failure: { status: 'rolled-back' | 'rejected'; error: string } | undefined;
+  hot: HotContext | undefined;
+
+  constructor(readonly id: string) {}
+
+  report(report: UpdateReport): void {
+    this.hot?.send(REPORT_EVENT, report);
+  }
+
+  /** Runs every `once` cleanup: the module is gone. */
+  dispose(): void {
+    for (const record of this.onces.values()) record.cleanup?.();
+    this.onces.clear();
+  }
+}
+
+function lineageFor(hot: HotContext | undefined, id: string): Lineage {
+  if (hot === undefined) return new Lineage(id);
+  const existing = hot.data[HOT_DATA_KEY];
+  if (existing instanceof Lineage) return existing;
+  const lineage = new Lineage(id);
+  hot.data[HOT_DATA_KEY] = lineage;
+  return lineage;
+}
+
+function checkMeta(meta: ModuleMeta): void {
+  if (meta.contract !== CONTRACT_VERSION) {
+    const newer = meta.contract > CONTRACT_VERSION ? 'the plugin is newer than the runtime' : 'the runtime is newer than the plugin';
+    throw new HotstateError(
+      `this module was instrumented for runtime contract ${meta.contract}, but the loaded hotstate/runtime speaks contract ${CONTRACT_VERSION} (${newer}). ` +
+        `Make sure one copy of hotstate is installed (npm ls hotstate), then restart the dev server.`,
+      meta.id,
+    );
+  }
+}
+
+/**
+ * Starts evaluating one version of a module: the first statement of every instrumented module.
+ *
+ * Emitted as `const __hs = __hotstate.enter(import.meta.hot, { contract, id, schema, onIncompatible })`.
+ * On a hot update the new version becomes current at once (so its own top-level code already
+ * runs the new functions and methods), and every change it makes is logged so that a failure
+ * before `commit()` restores the store, the classes and the functions exactly.
+ */
+export function enter(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker): Version {
+  checkMeta(meta);
+  const lineage = lineageFor(hot, meta.id);
+  if (lineage.pending !== undefined) lineage.pending.rollback();
+  lineage.hot = hot;
+  let plan: UpdatePlan;
+  try {
+    plan = planUpdate(meta.id, lineage.schema, meta.schema, meta.onIncompatible);
+  } catch (error) {
+    lineage.failure = { status: 'rejected', error: error instanceof Error ? error.message : String(error) };
+    throw error;
+  }
+  const version = new Version(lineage, meta, plan, marker);
+  hot?.prune?.(() => lineage.dispose());
+  return version;
+}
+
+/** `enter` for modules with top-level `await`: waits until an update still evaluating has settled. */
+export async function enterQueued(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker): Promise<Version> {
+  const pending = hot === undefined ? undefined : lineageFor(hot, meta.id).pending;
+  if (pending !== undefined) await pending.settled;
+  return enter(hot, meta, marker);
+}
+
+/**
+ * A hoisted, empty function declared by each version of a module (`function __hs_live() {}`).
+ * The prologue of every instrumented function reads `__hs_live.stale`; being a hoisted function,
+ * the marker exists even when a circular importer calls into the module before its body ran.
+ */
+export interface LivenessMarker {
+  stale?: boolean;
+}
+
+/**
+ * One evaluation of a module. The emitted code reaches the runtime only through this object and
+ * its liveness marker.
+ */
+export class Version {
+  readonly #marker: LivenessMarker;
+  #stale = false;
+  readonly lineage: Lineage;
+  readonly meta: ModuleMeta;
+  readonly #plan: UpdatePlan;
+  readonly #undo: Array<() => void> = [];
+  readonly #usedOnces = new Set<string>();
+  readonly #stagedOnces: Array<{ key: string; setup: Setup; deps: readonly unknown[] | undefined }> = [];
+  readonly #isUpdate: boolean;
+  #resolveSettled!: () => void;
+  /** Resolves when this version committed or rolled back. */
+  readonly settled: Promise<void> = new Promise((resolve) => (this.#resolveSettled = resolve));
+
+  /** True once a newer version of the module is current: calls are then forwarded to it. */
+  get stale(): boolean {
+    return this.#stale;
+  }
+
+  set stale(value: boolean) {
+    this.#stale = value;
+    if (value || this.#marker.stale !== undefined) this.#marker.stale = value;
+  }
+
+  constructor(lineage: Lineage, meta: ModuleMeta, plan: UpdatePlan, marker: LivenessMarker) {
+    this.#marker = marker;
+    this.lineage = lineage;
+    this.meta = meta;
+    this.#plan = plan;
+    this.#isUpdate = lineage.current !== undefined;
+    const previous = lineage.current;
+    if (previous !== undefined) {
+      previous.stale = true;
+      this.#undo.push(() => (previous.stale = false));
+      for (const [name, cell] of lineage.cells) {
+        const { v, fresh } = cell;
+        const reset = plan.reset.get(name);
+        this.#undo.push(() => {
+          if (cell.v !== v) cell.v = v;
+          cell.fresh = fresh;
+        });
+        if (reset !== undefined) cell.fresh = true;
+      }
+    }
+    lineage.pending = this;
+  }
+
+  /**
+   * The accept callback: `import.meta.hot.accept(__hs.settle)`. Vite calls the previous version's
+   * callback with the new module namespace, or with `undefined` when the new version failed to
+   * load or threw while evaluating; then this rolls the failed version back.
+   */
+  readonly settle = (mod: unknown): void => {
+    const lineage = this.lineage;
+    if (mod !== undefined) return;
+    const failed = lineage.pending;
+    if (failed !== undefined) failed.rollback();
+    const failure = lineage.failure ?? {
+      status: 'rolled-back' as const,
+      error: 'the new version failed to load or threw while evaluating (see the error above); the previous version keeps running with its state',
+    };
+    lineage.failure = undefined;
+    lineage.report({ id: lineage.id, status: failure.status, entries: [], error: failure.error });
+  };
+
+  /** The store cell of a module-level state binding. `exported` cells also feed `export let` bindings. */
+  cell(name: string, exported = false): StateCell {
+    const lineage = this.lineage;
+    let cell = lineage.cells.get(name);
+    if (cell === undefined || (exported && !(cell instanceof MirroredCell))) {
+      const previous = cell;
+      const created: StateCell = exported ? new MirroredCell() : new Cell();
+      if (previous !== undefined) {
+        created.v = previous.v;
+        created.fresh = previous.fresh;
+      }
+      lineage.cells.set(name, created);
+      this.#undo.push(() => (previous === undefined ? lineage.cells.delete(name) : lineage.cells.set(name, previous)));
+      cell = created;
+    }
+    return cell;
+  }
+
+  /** Registers this version's function `name`; returns the function's one stable identity. */
+  fn<F extends AnyFunction>(name: string, fn: F): F {
+    const functions = this.lineage.functions;
+    const record = functions.get(name);
+    if (record === undefined) {
+      functions.set(name, { stable: fn, latest: fn, version: this });
+      this.#undo.push(() => functions.delete(name));
+      return fn;
+    }
+    const { latest, version } = record;
+    record.latest = fn;
+    record.version = this;
+    this.#undo.push(() => {
+      record.latest = latest;
+      record.version = version;
+    });
+    return record.stable as F;
+  }
+
+  /** Emitted in the prologue of every function: runs the newest version of function `name`. */
+  forward(name: string, thisArg: unknown, args: ArrayLike<unknown>, newTarget: unknown): unknown {
+    const record = this.lineage.functions.get(name);
+    if (record === undefined || record.version.stale) throw this.#removed(`function \`${name}\``);
+    return newTarget === undefined
+      ? Reflect.apply(record.latest, thisArg, args)
+      : Reflect.construct(record.latest as unknown as AnyClass as never, args, newTarget as AnyClass as never);
+  }
+
+  /** The symbol that stands for private member `#name` of class `className` in every version. */
+  private(className: string, name: string): symbol {
+    const key = `${className}.${name}`;
+    let symbol = this.lineage.privates.get(key);
+    if (symbol === undefined) {
+      symbol = Symbol(name);
+      this.lineage.privates.set(key, symbol);
+    }
+    return symbol;
+  }
+
+  /** Whether static field `name` of class `className` must run its initializer in this version. */
+  staticFresh(className: string, name: string): boolean {
+    const record = this.lineage.classes.get(className);
+    if (record === undefined || this.#plan.reset.has(fieldKey(className, { name, static: true }))) return true;
+    return !Object.hasOwn(record.stable, this.#fieldKey(className, name));
+  }
+
+  #fieldKey(className: string, name: string): PropertyKey {
+    return name.startsWith('#') ? this.private(className, name) : name;
+  }
+
+  /**
+   * Registers this version's class `name` (emitted right after the class declaration) and
+   * returns the one stable class. `initializers` holds one method per instance field, returning
+   * the field's initial value with `this` = the instance; they initialize fields that a new
+   * version added on instances created before it.
+   */
+  cls<C extends AnyClass>(name: string, cls: C, initializers: Record<PropertyKey, () => unknown>): C {
+    const classes = this.lineage.classes;
+    Object.setPrototypeOf(initializers, Object.getPrototypeOf(cls.prototype));
+    const record = classes.get(name);
+    if (record === undefined) {
+      classes.set(name, { stable: cls, latest: cls, version: this });
+      this.#undo.push(() => classes.delete(name));
+      return cls;
+    }
+    const before = classFields(this.lineage.schema, name);
+    const after = classFields(this.meta.schema, name);
+    const had = new Set(before.map((field) => fieldKey(name, field)));
+    const has = new Set(after.map((field) => fieldKey(name, field)));
+    const addedFields = new Map<PropertyKey, () => unknown>();
+    for (const field of after) {
+      if (!field.static && !had.has(fieldKey(name, field))) {
+        const key = this.#fieldKey(name, field.name);
+        addedFields.set(key, initializers[key as string] as () => unknown);
+      }
+    }
+    const removedFields = before.filter((f) => !f.static && !has.has(fieldKey(name, f))).map((f) => this.#fieldKey(name, f.name));
+    const staticFields = new Set(after.filter((f) => f.static).map((f) => this.#fieldKey(name, f.name)));
+    const takeStatic = new Set(
+      after.filter((f) => f.static && (!had.has(fieldKey(name, f)) || this.#plan.reset.has(fieldKey(name, f)))).map((f) => this.#fieldKey(name, f.name)),
+    );
+    const saved: ClassSnapshot = snapshotClass(record.stable);
+    const { latest, version } = record;
+    upgradeClass(record.stable, cls, { addedFields, removedFields, staticFields, takeStatic });
+    record.latest = cls;
+    record.version = this;
+    this.#undo.push(() => {
+      saved.restore();
+      record.latest = latest;
+      record.version = version;
+    });
+    return record.stable as C;
+  }
+
+  /** Emitted in the constructor prologue: constructs with the newest version of class `name`. */
+  construct(name: string, args: ArrayLike<unknown>, newTarget: unknown): object {
+    const record = this.lineage.classes.get(name);
+    if (record === undefined || record.version.stale) throw this.#removed(`class \`${name}\``);
+    return Reflect.construct(record.latest as never, args, newTarget as never) as object;
+  }
+
+  /** Emitted in the prologue of every method: runs the newest version of the method `key`. */
+  method(className: string, key: PropertyKey, isStatic: boolean, thisArg: unknown, args: ArrayLike<unknown>): unknown {
+    const record = this.lineage.classes.get(className);
+    if (record === undefined || record.version.stale) throw this.#removed(`class \`${className}\``);
+    const holder = isStatic ? record.stable : (record.stable.prototype as Record<PropertyKey, unknown>);
+    const method = (holder as Record<PropertyKey, unknown>)[key];
+    if (typeof method !== 'function') throw this.#removed(`method \`${className}.${String(key)}\``);
+    return Reflect.apply(method, thisArg, args);
+  }
+
+  #removed(what: string): HotstateError {
+    return new HotstateError(
+      `${what} was removed by a hot update, but a reference taken before the update still called it. ` +
+        `Stop calling it (for example, remove the timer or listener that holds it), or reload.`,
+      this.meta.id,
+    );
+  }
+
+  /** `once(key, setup, deps?)` for this module; see `hotstate/runtime`'s `once`. */
+  once(key: string, setup: Setup, deps?: readonly unknown[]): void {
+    if (this.#usedOnces.has(key)) {
+      throw new HotstateError(`once('${key}') is called twice in one evaluation; give each call its own key.`, this.meta.id);
+    }
+    this.#usedOnces.add(key);
+    const onces = this.lineage.onces;
+    const record = onces.get(key);
+    if (!this.#isUpdate) {
+      const created = runSetup(setup, deps);
+      onces.set(key, created);
+      this.#undo.push(() => {
+        onces.delete(key);
+        created.cleanup?.();
+      });
+    } else if (record === undefined || !sameDeps(record.deps, deps)) {
+      this.#stagedOnces.push({ key, setup, deps });
+    }
+  }
+
+  /** The last statement of every instrumented module: the new version is complete. */
+  commit(): void {
+    const lineage = this.lineage;
+    if (lineage.pending !== this) return;
+    lineage.pending = undefined;
+    lineage.current = this;
+    lineage.schema = this.meta.schema;
+    lineage.failure = undefined;
+    this.#undo.length = 0;
+    this.#resolveSettled();
+
+    const stateNames = new Set(this.meta.schema.bindings.filter((b) => b.kind === 'state' || b.kind === 'reset').map((b) => b.name));
+    for (const name of lineage.cells.keys()) if (!stateNames.has(name)) lineage.cells.delete(name);
+
+    if (!this.#isUpdate) return;
+    const errors: string[] = [];
+    const staged = new Set(this.#stagedOnces.map((s) => s.key));
+    for (const [key, record] of lineage.onces) {
+      if (this.#usedOnces.has(key) && !staged.has(key)) continue;
+      lineage.onces.delete(key);
+      try {
+        record.cleanup?.();
+      } catch (error) {
+        errors.push(`cleanup of once('${key}') threw: ${String(error)}`);
+      }
+    }
+    for (const { key, setup, deps } of this.#stagedOnces) {
+      try {
+        lineage.onces.set(key, runSetup(setup, deps));
+      } catch (error) {
+        errors.push(`setup of once('${key}') threw: ${String(error)}`);
+      }
+    }
+    lineage.report({
+      id: lineage.id,
+      status: 'applied',
+      entries: this.#plan.entries,
+      ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
+    });
+  }
+
+  /** Undoes everything this version changed; the previous version is current again. */
+  rollback(): void {
+    const lineage = this.lineage;
+    if (lineage.pending !== this) throw internalError(`rollback of a version that is not pending (${lineage.id})`);
+    for (let i = this.#undo.length - 1; i >= 0; i--) this.#undo[i]!();
+    this.#undo.length = 0;
+    lineage.pending = undefined;
+    this.stale = true;
+    this.#resolveSettled();
+  }
+}
