@@ -20,34 +20,46 @@ export interface Project {
   load<T = Record<string, any>>(file: string): Promise<T>;
   /** Writes a file and waits for the hot update of that module to apply or roll back. */
   edit(file: string, content: string): Promise<UpdateReport>;
-  /** Writes files without waiting. */
-  write(files: Record<string, string>): void;
+  /** Writes files (spaced so the file watcher sees every write; see `spacedWrite`). */
+  write(files: Record<string, string>): Promise<void>;
   /** A second, independent module runner on the same server (a fresh load). */
   freshRunner(): ModuleRunner;
   close(): Promise<void>;
 }
 
+const WATCHER_GAP_MS = 150;
+
 export async function startProject(files: Record<string, string>, options: HotstateOptions = {}): Promise<Project> {
   const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-')));
-  const write = (more: Record<string, string>): void => {
+  const lastWrite = new Map<string, number>();
+  const writeNow = (more: Record<string, string>): void => {
     for (const [file, content] of Object.entries(more)) {
       const full = path.join(root, file);
       mkdirSync(path.dirname(full), { recursive: true });
       writeFileSync(full, content);
+      lastWrite.set(file, Date.now());
     }
   };
-  write(files);
+  // The file watcher folds a second change of the same file within ~100 ms into the first, as
+  // editors never save that fast; writes to one file are spaced so each one is seen.
+  const write = async (more: Record<string, string>): Promise<void> => {
+    const last = Math.max(0, ...Object.keys(more).map((file) => lastWrite.get(file) ?? 0));
+    const wait = last + WATCHER_GAP_MS - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    writeNow(more);
+  };
+  writeNow(files);
   const server = await createServer({
     root,
     configFile: false,
-    logLevel: 'silent',
+    logLevel: process.env.HOTSTATE_DEBUG ? 'info' : 'silent',
     appType: 'custom',
     server: { middlewareMode: true, ws: false, watch: { usePolling: false } },
     plugins: [hotstate(options)],
   });
   const runners: ModuleRunner[] = [];
   const freshRunner = (): ModuleRunner => {
-    const runner = createServerModuleRunner(server.environments.ssr, { hmr: { logger: false } });
+    const runner = createServerModuleRunner(server.environments.ssr, { hmr: { logger: process.env.HOTSTATE_DEBUG ? console : false } });
     runners.push(runner);
     return runner;
   };
@@ -55,6 +67,7 @@ export async function startProject(files: Record<string, string>, options: Hotst
   const reports: UpdateReport[] = [];
   const waiters: Array<{ id: string; resolve: (report: UpdateReport) => void }> = [];
   server.environments.ssr.hot.on(REPORT_EVENT, (report: UpdateReport) => {
+    if (process.env.HOTSTATE_DEBUG) console.log('HARNESS GOT', report.id, report.status);
     reports.push(report);
     const i = waiters.findIndex((waiter) => waiter.id === report.id);
     if (i !== -1) waiters.splice(i, 1)[0]!.resolve(report);
@@ -68,12 +81,12 @@ export async function startProject(files: Record<string, string>, options: Hotst
     load: (file) => runner.import(`/${file}`),
     write,
     freshRunner,
-    edit(file, content) {
+    async edit(file, content) {
       const report = new Promise<UpdateReport>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no hot update report for ${file} within 10 s`)), 10_000);
         waiters.push({ id: file, resolve: (r) => (clearTimeout(timer), resolve(r)) });
       });
-      write({ [file]: content });
+      await write({ [file]: content });
       return report;
     },
     async close() {
