@@ -20,6 +20,8 @@ export interface Project {
   load<T = Record<string, any>>(file: string): Promise<T>;
   /** Writes a file and waits for the hot update of that module to apply or roll back. */
   edit(file: string, content: string): Promise<UpdateReport>;
+  /** Writes each content in turn, without waiting for updates in between; resolves with all reports. */
+  editAll(file: string, contents: string[]): Promise<UpdateReport[]>;
   /** Writes files (spaced so the file watcher sees every write; see `spacedWrite`). */
   write(files: Record<string, string>): Promise<void>;
   /** A second, independent module runner on the same server (a fresh load). */
@@ -58,8 +60,9 @@ export async function startProject(files: Record<string, string>, options: Hotst
     plugins: [hotstate(options)],
   });
   const runners: ModuleRunner[] = [];
+  // Stack traces are mapped by the runner itself: Node's native mode does not apply under vitest.
   const freshRunner = (): ModuleRunner => {
-    const runner = createServerModuleRunner(server.environments.ssr, { hmr: { logger: process.env.HOTSTATE_DEBUG ? console : false } });
+    const runner = createServerModuleRunner(server.environments.ssr, { sourcemapInterceptor: 'prepareStackTrace', hmr: { logger: process.env.HOTSTATE_DEBUG ? console : false } });
     runners.push(runner);
     return runner;
   };
@@ -73,6 +76,12 @@ export async function startProject(files: Record<string, string>, options: Hotst
     if (i !== -1) waiters.splice(i, 1)[0]!.resolve(report);
   });
 
+  const nextReport = (file: string): Promise<UpdateReport> =>
+    new Promise<UpdateReport>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no hot update report for ${file} within 10 s`)), 10_000);
+      waiters.push({ id: file, resolve: (r) => (clearTimeout(timer), resolve(r)) });
+    });
+
   return {
     root,
     server,
@@ -82,12 +91,14 @@ export async function startProject(files: Record<string, string>, options: Hotst
     write,
     freshRunner,
     async edit(file, content) {
-      const report = new Promise<UpdateReport>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no hot update report for ${file} within 10 s`)), 10_000);
-        waiters.push({ id: file, resolve: (r) => (clearTimeout(timer), resolve(r)) });
-      });
+      const report = nextReport(file);
       await write({ [file]: content });
       return report;
+    },
+    async editAll(file, contents) {
+      const reports = contents.map(() => nextReport(file));
+      for (const content of contents) await write({ [file]: content });
+      return Promise.all(reports);
     },
     async close() {
       for (const r of runners) await r.close();

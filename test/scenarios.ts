@@ -12,6 +12,10 @@ export interface ScenarioContext {
   mod: Record<string, any>;
   /** Loads another module of the project (as an importer would). */
   load(file: string): Promise<Record<string, any>>;
+  /** Loads a module in a second, independent module runner: a fresh load, not a hot update. */
+  loadFresh(file: string): Promise<Record<string, any>>;
+  /** All reports of the step's edits, in order (several for `rapid`). */
+  reports: UpdateReport[];
   /** The report of the step's edit. */
   report: UpdateReport | undefined;
   /** Scratch space that lives across steps (references taken before an update, counters, ...). */
@@ -23,6 +27,8 @@ export interface Step {
   act?: (ctx: ScenarioContext) => unknown;
   /** The edit: file → new content. The step waits for that module's update report. */
   edit?: [file: string, content: string];
+  /** Several versions of one file written in quick succession; the step waits for every report. */
+  rapid?: [file: string, contents: string[]];
   /** The expected report status (default `applied` when there is an edit). */
   status?: UpdateReport['status'];
   /** After the edit: what must hold. */
@@ -378,6 +384,84 @@ export const scenarios: Scenario[] = [
         edit: ['src/fx.ts', `import { once } from 'hotstate/runtime';\nexport let log: string[] = [];\nonce('fx', () => { log.push('setup c'); return () => log.push('cleanup c'); }, ['b']);\nthrow new Error('no');\n`],
         status: 'rolled-back',
         check: ({ mod }) => expect(mod.log).toEqual(['setup a', 'cleanup a', 'setup b']),
+      },
+    ],
+  },
+  {
+    name: 'rapid successive edits apply in order and the last version wins, with state kept',
+    files: { 'src/rapid.ts': counter('count += 1;') },
+    entry: 'src/rapid.ts',
+    steps: [
+      {
+        act: ({ mod }) => mod.inc(),
+        rapid: ['src/rapid.ts', [2, 3, 4, 5, 6].map((n) => counter(`count += ${n};`))],
+        check: ({ mod, reports }) => {
+          expect(reports.map((r) => r.status)).toEqual(['applied', 'applied', 'applied', 'applied', 'applied']);
+          expect(mod.inc()).toBe(7);
+        },
+      },
+    ],
+  },
+  {
+    name: 'a fresh, independent load starts from the initializers; the hot lineage keeps its state',
+    files: { 'src/fresh.ts': counter('count += 1;') },
+    entry: 'src/fresh.ts',
+    steps: [
+      {
+        act: ({ mod }) => (mod.inc(), mod.inc()),
+        edit: ['src/fresh.ts', counter('count += 2;')],
+        check: async ({ mod, loadFresh }) => {
+          const fresh = await loadFresh('src/fresh.ts');
+          expect(fresh.count).toBe(0);
+          expect(fresh.inc()).toBe(2);
+          expect(mod.count).toBe(2);
+          expect(fresh.inc).not.toBe(mod.inc);
+        },
+      },
+    ],
+  },
+  {
+    name: 'modules with top-level await keep their state',
+    files: { 'src/tla.ts': `export let loaded = await Promise.resolve(['a']);
+export const version = 1;
+` },
+    entry: 'src/tla.ts',
+    steps: [
+      {
+        act: ({ mod }) => mod.loaded.push('b'),
+        edit: ['src/tla.ts', `export let loaded = await Promise.resolve(['x']);
+export const version = 2;
+`],
+        check: async ({ load }) => {
+          const mod = await load('src/tla.ts');
+          expect(mod.version).toBe(2);
+          expect(mod.loaded).toEqual(['a', 'b']);
+        },
+      },
+    ],
+  },
+  {
+    name: 'errors thrown in instrumented code point at the original line and column, before and after an update',
+    files: { 'src/err.ts': `export let n = 0;
+export function fail() {
+  n++; throw new Error('here');
+}
+` },
+    entry: 'src/err.ts',
+    steps: [
+      {
+        act: ({ mod }) => expect(() => mod.fail()).toThrow(expect.objectContaining({ stack: expect.stringMatching(/src\/err\.ts:3:14\)/) })),
+        edit: ['src/err.ts', `export let n = 0;
+
+export function fail() {
+  n++;
+  if (n > 0) throw new TypeError('there');
+}
+`],
+        check: ({ mod }) => {
+          expect(() => mod.fail()).toThrow(expect.objectContaining({ stack: expect.stringMatching(/src\/err\.ts:5:20\)/) }));
+          expect(mod.n).toBe(2);
+        },
       },
     ],
   },

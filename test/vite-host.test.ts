@@ -16,16 +16,16 @@ describe('Vite host: dev server in middleware mode + module runner', () => {
       const ctx: ScenarioContext = {
         mod: await p.load(scenario.entry),
         load: (file) => p.load(file),
+        loadFresh: (file) => p.freshRunner().import(`/${file}`),
         report: undefined,
+        reports: [],
         saved: {},
       };
       for (const step of scenario.steps) {
         await step.act?.(ctx);
-        ctx.report = undefined;
-        if (step.edit) {
-          ctx.report = await p.edit(step.edit[0], step.edit[1]);
-          expect(ctx.report.status, ctx.report.error).toBe(step.status ?? 'applied');
-        }
+        ctx.reports = step.rapid ? await p.editAll(...step.rapid) : step.edit ? [await p.edit(...step.edit)] : [];
+        ctx.report = ctx.reports.at(-1);
+        if (step.edit) expect(ctx.report?.status, ctx.report?.error).toBe(step.status ?? 'applied');
         await step.check(ctx);
       }
     });
