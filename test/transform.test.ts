@@ -1,0 +1,153 @@
+import { describe, expect, test } from 'vitest';
+import { transform } from '../plugin/transform.ts';
+
+/** The instrumented body without the one-line prelude and the trailing commit, for readable snapshots. */
+function body(code: string): string {
+  const out = transform(code, { id: 'src/m.ts', filename: 'src/m.ts' })!.code;
+  return out.replace(/^import \{ __hotstate as __hs_rt \}.*?function __hs_live\(\) \{\}\s?/, '').replace(/\n__hs\.commit\(\);\n$/, '');
+}
+
+function prelude(code: string): string {
+  return transform(code, { id: 'src/m.ts', filename: 'src/m.ts' })!.code.split('\n')[0]!;
+}
+
+describe('transform output', () => {
+  test('let becomes a store cell; every reference reads it', () => {
+    expect(body(`let count: number = 0;\nfunction inc() { count++; return { count }; }`)).toMatchInlineSnapshot(`
+      "inc = __hs.fn("inc", inc);const count = __hs.cell("count"); if (count.fresh) count.init(0);;
+      function inc() { if (__hs_live.stale) return __hs.forward("inc", this, arguments, new.target); count.v++; return { count: count.v }; }"
+    `);
+  });
+
+  test('export let is mirrored into a live binding for importers', () => {
+    expect(body(`export let total = 1, other;`)).toMatchInlineSnapshot(`"const total = __hs.cell("total", true); if (total.fresh) total.init(1); let __hs_export_total = total.v; total.mirror((v) => { __hs_export_total = v; }); export { __hs_export_total as total }; const other = __hs.cell("other", true); if (other.fresh) other.init(undefined); let __hs_export_other = other.v; other.mirror((v) => { __hs_export_other = v; }); export { __hs_export_other as other };;"`);
+  });
+
+  test('destructuring initializes only the bindings the store lacks', () => {
+    expect(body(`let { a, b: [c = 1] } = load();`)).toMatchInlineSnapshot(`"const a = __hs.cell("a"); const c = __hs.cell("c"); if (a.fresh || c.fresh) { const { a: __hs_t1, b: [__hs_t2 = 1] } = load(); a.fresh && a.init(__hs_t1); c.fresh && c.init(__hs_t2); };"`);
+  });
+
+  test('shadowed names are left alone', () => {
+    expect(body(`let x = 1;\nfunction f(x) { return x; }\nfunction g() { const x = 2; return x; }\nconst h = () => { let y = x; { let x = 3; y += x; } return y; };`)).toMatchInlineSnapshot(`
+      "f = __hs.fn("f", f); g = __hs.fn("g", g);const x = __hs.cell("x"); if (x.fresh) x.init(1);;
+      function f(x) { if (__hs_live.stale) return __hs.forward("f", this, arguments, new.target); return x; }
+      function g() { if (__hs_live.stale) return __hs.forward("g", this, arguments, new.target); const x = 2; return x; }
+      const h = __hs.fn("h", { h()  { if (__hs_live.stale) return __hs.forward("h", undefined, arguments, undefined); let y = x.v; { let x = 3; y += x; } return y; } }.h);"
+    `);
+  });
+
+  test('function declarations register their stable identity first thing', () => {
+    expect(prelude(`export function f() {}`)).toContain(`function __hs_live() {} f = __hs.fn("f", f);`);
+    expect(body(`export function* gen(a, b) { yield a; }`)).toMatchInlineSnapshot(`"gen = __hs.fn("gen", gen);export function* gen(a, b) { if (__hs_live.stale) return yield* __hs.forward("gen", this, arguments, new.target); yield a; }"`);
+  });
+
+  test('arrow functions become methods: not constructible, with arguments for forwarding', () => {
+    expect(body(`const add = (a: number, b = 2) => a + b;\nconst one = async x => { return this; };`)).toMatchInlineSnapshot(`
+      "const add = __hs.fn("add", { add(a: number, b = 2)  { if (__hs_live.stale) return __hs.forward("add", undefined, arguments, undefined); return (a + b); } }.add);
+      const one = __hs.fn("one", { async one (x)  { if (__hs_live.stale) return __hs.forward("one", undefined, arguments, undefined); return undefined; } }.one);"
+    `);
+  });
+
+  test('classes: private members by stable symbols, prologues, static state, alias for self-references', () => {
+    expect(
+      body(`export class C extends B {\n  #n = 0;\n  static made = 0;\n  tag = make();\n  get n() { return this.#n; }\n  bump() { this.#n++; return #n in this ? new C() : null; }\n}`),
+    ).toMatchInlineSnapshot(`
+      "const __hs_private_C_n = __hs.private("C", "#n"); let __hs_class_C; export class C extends B { constructor(...args) { if (__hs_live.stale) return __hs.construct("C", args, new.target); super(...args); }
+        [__hs_private_C_n] = 0;
+        static made = __hs.staticFresh("C", "made") ? (0) : undefined;
+        tag = make();
+        get n() { return this[__hs_private_C_n]; }
+        bump() { if (__hs_live.stale) return __hs.method("C", "bump", false, this, arguments); this[__hs_private_C_n]++; return __hs_private_C_n in this ? new __hs_class_C() : null; }
+      } C = __hs_class_C = __hs.cls("C", C, { [__hs_private_C_n]() { return (0); }, ["tag"]() { return (make()); } });"
+    `);
+  });
+
+  test("once from hotstate/runtime is routed to the module's own bookkeeping", () => {
+    expect(body(`import { once as o } from 'hotstate/runtime';\no('k', () => {});\nconst keep = o;`)).toMatchInlineSnapshot(`
+      "import { once as o } from 'hotstate/runtime';
+      __hs.once('k', () => {});
+      const keep = o;"
+    `);
+  });
+
+  test("emitted names never collide with the module's own", () => {
+    expect(prelude(`let __hs = 1;`)).toMatch(/^import \{ __hotstate as __hs1_rt \}/);
+  });
+
+  test('// @hotstate ignore opts a module out', () => {
+    expect(transform(`// @hotstate ignore\nlet x = 1;`, { id: 'a.ts', filename: 'a.ts' })).toBeNull();
+  });
+
+  test('a syntax error names the file, line and column and says what to do', () => {
+    expect(() => transform(`let x = 1;\nlet y = ;`, { id: 'src/bad.ts', filename: '/p/src/bad.ts' })).toThrow(
+      /\[hotstate\] syntax error at \/p\/src\/bad\.ts:2:9: .*Fix it and save again/s,
+    );
+  });
+
+  test('every original line keeps its number', () => {
+    const source = `let a = 1;\nexport function f() {\n  return a;\n}\nclass K { #p = 1; get p() { return this.#p; } }\nconst g = () => a;\n`;
+    const out = transform(source, { id: 'm.ts', filename: 'm.ts' })!.code.split('\n');
+    expect(out[2]).toContain('return a.v;');
+    expect(out[5]).toContain('const g = __hs.fn("g"');
+  });
+
+  test('the schema lists state, code, functions and classes with declared types, sorted', () => {
+    const result = transform(`export let b: number | string = 1;\nlet a = [];\nconst K = 1;\nclass C { static s = 1; #p: string = ''; constructor(private q: number) {} }`, { id: 'm.ts', filename: 'm.ts' })!;
+    expect(result.schema).toMatchInlineSnapshot(`
+      {
+        "bindings": [
+          {
+            "kind": "class",
+            "line": 4,
+            "name": "C",
+          },
+          {
+            "kind": "const",
+            "line": 3,
+            "name": "K",
+          },
+          {
+            "init": "741638a5",
+            "kind": "state",
+            "line": 2,
+            "name": "a",
+          },
+          {
+            "init": "340ca71c",
+            "kind": "state",
+            "line": 1,
+            "name": "b",
+            "type": "number | string",
+          },
+        ],
+        "classes": [
+          {
+            "fields": [
+              {
+                "init": "7abea033",
+                "line": 4,
+                "name": "#p",
+                "static": false,
+                "type": "string",
+              },
+              {
+                "line": 4,
+                "name": "q",
+                "static": false,
+                "type": "number",
+              },
+              {
+                "init": "340ca71c",
+                "line": 4,
+                "name": "s",
+                "static": true,
+              },
+            ],
+            "line": 4,
+            "name": "C",
+          },
+        ],
+      }
+    `);
+  });
+});
