@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+
+/**
+ * The package as a user gets it: `npm pack`, installed with Vite into a fresh app, configured with
+ * `import hotstate from 'hotstate/vite'`, and a hot update seen keeping state in a subprocess.
+ */
+const repo = path.resolve(import.meta.dirname, '..');
+const work = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-pack-')));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const CHECK = `
+import { writeFileSync } from 'node:fs';
+import { createServer, createServerModuleRunner } from 'vite';
+const server = await createServer({ server: { middlewareMode: true, ws: false }, appType: 'custom', logLevel: 'silent' });
+const runner = createServerModuleRunner(server.environments.ssr, { hmr: { logger: false } });
+const reported = new Promise((resolve) => server.environments.ssr.hot.on('hotstate:report', resolve));
+const mod = await runner.import('/src/counter.ts');
+mod.inc(); mod.inc();
+await new Promise((r) => setTimeout(r, 200));
+writeFileSync('src/counter.ts', process.env.NEXT);
+const report = await reported;
+const result = { status: report.status, count: mod.count, after: mod.inc(), setups: mod.setups };
+await runner.close(); await server.close();
+console.log(JSON.stringify(result));
+`;
+
+test('npm pack → install into a fresh Vite app → hotstate/vite and hotstate/runtime work', { timeout: 240_000 }, () => {
+  const npm = (args: string[], cwd: string): string => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], repo)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const shipped = packed[0]!.files.map((f) => f.path);
+  expect(shipped).toContain('dist/plugin/vite.js');
+  expect(shipped).toContain('dist/plugin/vite.d.ts');
+  expect(shipped).toContain('dist/runtime/index.js');
+  expect(shipped.some((f) => f.startsWith('test/') || f.startsWith('plugin/'))).toBe(false);
+
+  const app = path.join(work, 'app');
+  mkdirSync(path.join(app, 'src'), { recursive: true });
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  const viteVersion = (JSON.parse(readFileSync(path.join(repo, 'node_modules/vite/package.json'), 'utf8')) as { version: string }).version;
+  npm(['install', '--no-audit', '--no-fund', path.join(work, packed[0]!.filename), `vite@${viteVersion}`], app);
+
+  writeFileSync(path.join(app, 'vite.config.ts'), `import { defineConfig } from 'vite';\nimport hotstate from 'hotstate/vite';\nexport default defineConfig({ plugins: [hotstate()] });\n`);
+  const counter = (step: number) =>
+    `import { once } from 'hotstate/runtime';\nexport let count: number = 0;\nexport let setups = 0;\nonce('setup', () => { setups++; });\nexport function inc() { count += ${step}; return count; }\n`;
+  writeFileSync(path.join(app, 'src/counter.ts'), counter(1));
+  writeFileSync(path.join(app, 'check.mjs'), CHECK);
+  const out = execFileSync(process.execPath, ['check.mjs'], { cwd: app, encoding: 'utf8', env: { ...process.env, NEXT: counter(10) } });
+  expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ status: 'applied', count: 2, after: 12, setups: 1 });
+});
