@@ -1,0 +1,7 @@
+import { defineConfig } from 'vite';
+import hotstate from '../plugin/vite.ts';
+
+export default defineConfig({
+  root: import.meta.dirname,
+  plugins: [hotstate()],
+});
