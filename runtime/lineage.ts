@@ -9,6 +9,7 @@ import {
   type UpdateReport,
 } from './contract.ts';
 import { HotstateError, internalError } from './errors.ts';
+import { internalObjects, liveInstances } from './instances.ts';
 import { runSetup, sameDeps, type OnceRecord, type Setup } from './once.ts';
 import { classFields, fieldKey, planUpdate, type UpdatePlan } from './schema-diff.ts';
 
@@ -146,6 +147,8 @@ export class Version {
   readonly #usedOnces = new Set<string>();
   readonly #stagedOnces: Array<{ key: string; setup: Setup; deps: readonly unknown[] | undefined }> = [];
   readonly #isUpdate: boolean;
+  /** Fields to delete from every live instance of a class once this version committed. */
+  readonly #sweeps: Array<{ className: string; proto: object; keys: PropertyKey[]; labels: string[] }> = [];
   #resolveSettled!: () => void;
   /** Resolves when this version committed or rolled back. */
   readonly settled: Promise<void> = new Promise((resolve) => (this.#resolveSettled = resolve));
@@ -278,6 +281,7 @@ export class Version {
   cls<C extends AnyClass>(name: string, cls: C, initializers: Record<PropertyKey, () => unknown>): C {
     const classes = this.lineage.classes;
     Object.setPrototypeOf(initializers, Object.getPrototypeOf(cls.prototype));
+    internalObjects.add(initializers);
     const record = classes.get(name);
     if (record === undefined) {
       classes.set(name, { stable: cls, latest: cls, version: this });
@@ -289,13 +293,21 @@ export class Version {
     const had = new Set(before.map((field) => fieldKey(name, field)));
     const has = new Set(after.map((field) => fieldKey(name, field)));
     const addedFields = new Map<PropertyKey, () => unknown>();
+    const sweep: { keys: PropertyKey[]; labels: string[] } = { keys: [], labels: [] };
     for (const field of after) {
-      if (!field.static && !had.has(fieldKey(name, field))) {
+      if (field.static) continue;
+      const reset = this.#plan.reset.has(fieldKey(name, field));
+      if (!had.has(fieldKey(name, field)) || reset) {
         const key = this.#fieldKey(name, field.name);
-        addedFields.set(key, initializers[key as string] as () => unknown);
+        addedFields.set(key, (initializers[key as string] as (() => unknown) | undefined) ?? (() => undefined));
+        if (reset) (sweep.keys.push(key), sweep.labels.push(`${name}.${field.name}`));
       }
     }
     const removedFields = before.filter((f) => !f.static && !has.has(fieldKey(name, f))).map((f) => this.#fieldKey(name, f.name));
+    for (const field of before) {
+      if (!field.static && !has.has(fieldKey(name, field))) (sweep.keys.push(this.#fieldKey(name, field.name)), sweep.labels.push(`${name}.${field.name}`));
+    }
+    if (sweep.keys.length > 0) this.#sweeps.push({ className: name, proto: record.stable.prototype as object, ...sweep });
     const staticFields = new Set(after.filter((f) => f.static).map((f) => this.#fieldKey(name, f.name)));
     const takeStatic = new Set(
       after.filter((f) => f.static && (!had.has(fieldKey(name, f)) || this.#plan.reset.has(fieldKey(name, f)))).map((f) => this.#fieldKey(name, f.name)),
@@ -384,6 +396,20 @@ export class Version {
         errors.push(`cleanup of once('${key}') threw: ${String(error)}`);
       }
     }
+    const entries = this.#plan.entries.map((entry) => ({ ...entry }));
+    for (const { proto, keys, labels } of this.#sweeps) {
+      const instances = liveInstances(proto);
+      for (const label of labels) {
+        const entry = entries.find((e) => e.name === label);
+        if (entry === undefined) continue;
+        entry.reason =
+          instances === undefined
+            ? `${entry.reason}; instances created before this update still hold the old value (this environment cannot reach live instances)`
+            : `${entry.reason}; done on ${instances.length} existing instance${instances.length === 1 ? '' : 's'}`;
+      }
+      if (instances === undefined) continue;
+      for (const instance of instances) for (const key of keys) if (Object.hasOwn(instance, key)) Reflect.deleteProperty(instance, key);
+    }
     for (const { key, setup, deps } of this.#stagedOnces) {
       try {
         lineage.onces.set(key, runSetup(setup, deps));
@@ -394,7 +420,7 @@ export class Version {
     lineage.report({
       id: lineage.id,
       status: 'applied',
-      entries: this.#plan.entries,
+      entries,
       ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
     });
   }

@@ -105,10 +105,11 @@ export function planUpdate(
       judge(key, label, oldFields.get(key), field, false);
       const entry = plan.entries[plan.entries.length - 1]!;
       if (entry.outcome === 'initialized' && !field.static) entry.reason = 'new in this version; existing instances get it on first access';
+      if (entry.outcome === 'reset' && !field.static) entry.reason += '; existing instances get the new initializer on next access';
       oldFields.delete(key);
     }
     for (const [, field] of oldFields) {
-      plan.entries.push({ name: fieldLabel(cls.name, field), outcome: 'dropped', reason: 'no longer declared' });
+      plan.entries.push({ name: fieldLabel(cls.name, field), outcome: 'dropped', reason: field.static ? 'no longer declared' : 'no longer declared; deleted from existing instances' });
     }
   }
 

@@ -214,6 +214,31 @@ export const scenarios: Scenario[] = [
     ],
   },
   {
+    name: 'fields removed by an update are deleted from live instances; retyped fields start again from the new initializer',
+    files: { 'src/shape.ts': `export class Shape {\n  size: number = 1;\n  legacy = 'old';\n  grow() { this.size++; }\n}\nexport class Square extends Shape {}\n` },
+    entry: 'src/shape.ts',
+    steps: [
+      {
+        act: ({ mod, saved }) => {
+          saved.shape = new mod.Shape();
+          saved.square = new mod.Square();
+          saved.shape.grow();
+          saved.square.grow();
+        },
+        edit: ['src/shape.ts', `export class Shape {\n  size: string = 'M';\n  grow() { this.size += '+'; }\n}\nexport class Square extends Shape {}\n`],
+        check: ({ saved, report }) => {
+          expect(Object.keys(saved.shape)).not.toContain('legacy');
+          expect(saved.square.legacy).toBeUndefined();
+          expect(saved.shape.size).toBe('M');
+          saved.square.grow();
+          expect(saved.square.size).toBe('M+');
+          expect(entry(report, 'Shape.legacy')).toMatchObject({ outcome: 'dropped', reason: expect.stringMatching(/deleted from existing instances; done on 2 existing instances/) });
+          expect(entry(report, 'Shape.size')).toMatchObject({ outcome: 'reset', reason: expect.stringMatching(/`number` to `string`/) });
+        },
+      },
+    ],
+  },
+  {
     name: 'subclasses in other modules follow their parent; super calls reach the newest parent method',
     files: {
       'src/base.ts': `export class Animal {\n  name = 'x';\n  speak() { return 'generic'; }\n}\n`,
