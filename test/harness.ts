@@ -16,6 +16,8 @@ export interface Project {
   server: ViteDevServer;
   runner: ModuleRunner;
   reports: UpdateReport[];
+  /** What the dev server printed (info, warn and error lines). */
+  printed: string[];
   /** Imports a module by its path relative to the root (`src/a.ts`). */
   load<T = Record<string, any>>(file: string): Promise<T>;
   /** Writes a file and waits for the hot update of that module to apply or roll back. */
@@ -51,10 +53,23 @@ export async function startProject(files: Record<string, string>, options: Hotst
     writeNow(more);
   };
   writeNow(files);
+  const printed: string[] = [];
+  const record = (msg: string): void => {
+    printed.push(msg);
+    if (process.env.HOTSTATE_DEBUG) console.log(msg);
+  };
   const server = await createServer({
     root,
     configFile: false,
-    logLevel: process.env.HOTSTATE_DEBUG ? 'info' : 'silent',
+    customLogger: {
+      info: record,
+      warn: record,
+      warnOnce: record,
+      error: record,
+      clearScreen: () => {},
+      hasErrorLogged: () => false,
+      hasWarned: false,
+    },
     appType: 'custom',
     server: { middlewareMode: true, ws: false, watch: { usePolling: false } },
     plugins: [hotstate(options)],
@@ -87,6 +102,7 @@ export async function startProject(files: Record<string, string>, options: Hotst
     server,
     runner,
     reports,
+    printed,
     load: (file) => runner.import(`/${file}`),
     write,
     freshRunner,

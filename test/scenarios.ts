@@ -16,6 +16,8 @@ export interface ScenarioContext {
   loadFresh(file: string): Promise<Record<string, any>>;
   /** All reports of the step's edits, in order (several for `rapid`). */
   reports: UpdateReport[];
+  /** What the host printed for the user (the dev server's terminal). */
+  printed: string[];
   /** The report of the step's edit. */
   report: UpdateReport | undefined;
   /** Scratch space that lives across steps (references taken before an update, counters, ...). */
@@ -486,6 +488,38 @@ export function fail() {
         check: ({ mod }) => {
           expect(() => mod.fail()).toThrow(expect.objectContaining({ stack: expect.stringMatching(/src\/err\.ts:5:20\)/) }));
           expect(mod.n).toBe(2);
+        },
+      },
+    ],
+  },
+  {
+    name: 'each update is printed for the user and sent to listeners as hotstate:update',
+    files: {
+      'src/watched.ts': `export let n = 0;\nexport const v = 1;\n`,
+      'src/listener.ts': `export let seen: string[] = [];\nimport.meta.hot?.on('hotstate:update', (report) => { seen.push(report.id + ':' + report.status); });\n`,
+    },
+    entry: 'src/listener.ts',
+    steps: [
+      {
+        act: ({ load }) => load('src/watched.ts'),
+        edit: ['src/watched.ts', `export let n = 0;\nexport const v = 2;\n`],
+        check: async ({ mod, printed }) => {
+          await expect.poll(() => mod.seen).toEqual(['src/watched.ts:applied']);
+          expect(printed.join('\n')).toMatch(/\[hotstate\] updated src\/watched\.ts\n\s+= n: kept\n\s+~ v: recreated/);
+        },
+      },
+    ],
+  },
+  {
+    name: 'an update that arrives while a module with top-level await is still evaluating waits for it',
+    files: { 'src/slow.ts': `export let log: string[] = [];\nlog.push('start 1');\nawait new Promise((r) => setTimeout(r, 10));\nlog.push('end 1');\n` },
+    entry: 'src/slow.ts',
+    steps: [
+      {
+        rapid: ['src/slow.ts', [2, 3].map((n) => `export let log: string[] = [];\nlog.push('start ${n}');\nawait new Promise((r) => setTimeout(r, 400));\nlog.push('end ${n}');\n`)],
+        check: ({ mod, reports }) => {
+          expect(reports.map((r) => r.status)).toEqual(['applied', 'applied']);
+          expect(mod.log).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
         },
       },
     ],

@@ -19,6 +19,7 @@ describe('Vite host: dev server in middleware mode + module runner', () => {
         loadFresh: (file) => p.freshRunner().import(`/${file}`),
         report: undefined,
         reports: [],
+        printed: p.printed,
         saved: {},
       };
       for (const step of scenario.steps) {
