@@ -43,6 +43,11 @@ export interface Inventory {
   topLevelAwait: boolean;
   /** `export { x }` specifiers without a source (their local may be a cell). */
   exportSpecifiers: Node[];
+  /**
+   * Exported names whose importers keep working across updates without re-running: state
+   * (mirrored), functions and classes (one identity). `null` when every export is such a name.
+   */
+  stableExports: string[] | null;
 }
 
 export type Directive = 'keep' | 'reset' | 'ignore';
@@ -101,7 +106,11 @@ export function inventory(program: Node, code: string, comments: Comment[], line
     bindings: [],
     topLevelAwait: false,
     exportSpecifiers: [],
+    stableExports: null,
   };
+  /** Exported name → local name, or null for exports that are code whatever their local is. */
+  const exports = new Map<string, string | null>();
+  const exportName = (node: Node): string => (node.type === 'Identifier' ? node.name : String(node.value));
   const exportedLocals = new Set<string>();
 
   for (const statement of program.body as Node[]) {
@@ -115,12 +124,34 @@ export function inventory(program: Node, code: string, comments: Comment[], line
       }
       continue;
     }
-    if (statement.type === 'ExportNamedDeclaration' && !statement.declaration && !statement.source && statement.exportKind !== 'type') {
+    if (statement.type === 'ExportAllDeclaration') {
+      if (statement.exportKind !== 'type') exports.set(statement.exported ? exportName(statement.exported) : '*', null);
+      continue;
+    }
+    if (statement.type === 'ExportNamedDeclaration' && !statement.declaration && statement.exportKind !== 'type') {
       for (const specifier of statement.specifiers as Node[]) {
-        if (specifier.local.type === 'Identifier') exportedLocals.add(specifier.local.name);
+        if (specifier.exportKind === 'type') continue;
+        const local = specifier.local.type === 'Identifier' && !statement.source ? (specifier.local.name as string) : null;
+        exports.set(exportName(specifier.exported), local);
+        if (statement.source) continue;
+        if (local !== null) exportedLocals.add(local);
         result.exportSpecifiers.push(specifier);
       }
       continue;
+    }
+    if (statement.type === 'ExportDefaultDeclaration') {
+      const named = statement.declaration.id?.name as string | undefined;
+      const isDeclaration = statement.declaration.type === 'FunctionDeclaration' || statement.declaration.type === 'ClassDeclaration';
+      exports.set('default', isDeclaration && named !== undefined ? named : null);
+    } else if (statement.type === 'ExportNamedDeclaration' && statement.declaration && !statement.declaration.declare) {
+      const declaration = statement.declaration as Node;
+      const names =
+        declaration.type === 'VariableDeclaration'
+          ? (declaration.declarations as Node[]).flatMap((d) => boundIdentifiers(d.id).map((id) => id.name as string))
+          : declaration.id?.type === 'Identifier'
+            ? [declaration.id.name as string]
+            : [];
+      for (const name of names) exports.set(name, name);
     }
     const exported = statement.type === 'ExportNamedDeclaration';
     const declaration: Node | null =
@@ -170,6 +201,9 @@ export function inventory(program: Node, code: string, comments: Comment[], line
     }
   }
   for (const name of exportedLocals) if (result.cells.has(name)) result.exportedCells.add(name);
+  const stableLocals = new Set([...result.cells, ...result.functions.map((f) => f.name), ...result.classes.map((c) => c.name)]);
+  const stable = [...exports].filter(([, local]) => local !== null && stableLocals.has(local)).map(([name]) => name);
+  result.stableExports = stable.length === exports.size ? null : stable.sort();
   result.bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return result;
 }

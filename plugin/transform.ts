@@ -137,9 +137,13 @@ function prelude(names: EmittedNames, meta: ModuleMeta, found: ReturnType<typeof
   const parts = [
     `import { ${RUNTIME_EXPORT} as ${names.runtime} } from ${JSON.stringify(runtime)};`,
     `var ${names.hs} = ${enter}(import.meta.hot, ${JSON.stringify(meta)}, ${names.live});`,
-    // A literal `import.meta.hot.accept(` is what makes Vite's import analysis mark the module
-    // self-accepting; the callback rolls a failed update back.
-    `if (import.meta.hot) import.meta.hot.accept(${names.hs}.settle);`,
+    // Vite's import analysis looks for a literal `import.meta.hot.accept(` / `.acceptExports([...])`.
+    // A module whose exports all keep working across versions (state, functions, classes) accepts
+    // itself; one that also exports code (a plain const, a default expression, a re-export) accepts
+    // only the stable exports, so importers of the code exports run again and see new values.
+    found.stableExports === null
+      ? `if (import.meta.hot) import.meta.hot.accept(${names.hs}.settle);`
+      : `if (import.meta.hot) import.meta.hot.acceptExports(${JSON.stringify(found.stableExports)}, ${names.hs}.settle);`,
     `function ${names.live}() {}`,
   ];
   for (const fn of found.functions) if (!fn.declarator) parts.push(preludeForDeclaration(names, fn.name));

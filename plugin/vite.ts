@@ -49,6 +49,12 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
     // Builds are never instrumented, so their output is what it would be without the plugin.
     apply: 'serve',
 
+    config() {
+      // Lets a module accept only its stable exports (`import.meta.hot.acceptExports`), so that
+      // importers of its other exports (plain consts, default expressions) run again on update.
+      return { experimental: { hmrPartialAccept: true } };
+    },
+
     configResolved(resolved) {
       config = resolved;
       userFilter = createFilter(options.include, options.exclude, { resolve: resolved.root });

@@ -57,6 +57,8 @@ export class Lineage {
   pending: Version | undefined;
   /** Why the last attempted update did not apply, until it is reported. */
   failure: { status: 'rolled-back' | 'rejected'; error: string } | undefined;
+  /** The last failed evaluation was already rolled back and reported (so `settle` stays quiet). */
+  failureReported = false;
   hot: HotContext | undefined;
 
   constructor(readonly id: string) {}
@@ -101,10 +103,19 @@ function checkMeta(meta: ModuleMeta): void {
  * before `commit()` restores the store, the classes and the functions exactly.
  */
 export function enter(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker): Version {
+  const version = begin(hot, meta, marker);
+  // A module without top-level await evaluates synchronously: if its version is still pending
+  // once the current job is done, the evaluation threw. Roll back at once, whoever imported it.
+  queueMicrotask(() => version.abandonIfPending());
+  return version;
+}
+
+function begin(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker): Version {
   checkMeta(meta);
   const lineage = lineageFor(hot, meta.id);
   if (lineage.pending !== undefined) lineage.pending.rollback();
   lineage.hot = hot;
+  lineage.failureReported = false;
   let plan: UpdatePlan;
   try {
     plan = planUpdate(meta.id, lineage.schema, meta.schema, meta.onIncompatible);
@@ -121,7 +132,7 @@ export function enter(hot: HotContext | undefined, meta: ModuleMeta, marker: Liv
 export async function enterQueued(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker): Promise<Version> {
   const pending = hot === undefined ? undefined : lineageFor(hot, meta.id).pending;
   if (pending !== undefined) await pending.settled;
-  return enter(hot, meta, marker);
+  return begin(hot, meta, marker);
 }
 
 /**
@@ -196,6 +207,10 @@ export class Version {
     if (mod !== undefined) return;
     const failed = lineage.pending;
     if (failed !== undefined) failed.rollback();
+    else if (lineage.failureReported) {
+      lineage.failureReported = false;
+      return;
+    }
     const failure = lineage.failure ?? {
       status: 'rolled-back' as const,
       error: 'the new version failed to load or threw while evaluating (see the error above); the previous version keeps running with its state',
@@ -203,6 +218,20 @@ export class Version {
     lineage.failure = undefined;
     lineage.report({ id: lineage.id, status: failure.status, entries: [], error: failure.error });
   };
+
+  /** Rolls this version back if its evaluation never reached `commit()`; see `enter`. */
+  abandonIfPending(): void {
+    const lineage = this.lineage;
+    if (lineage.pending !== this) return;
+    this.rollback();
+    lineage.failureReported = true;
+    lineage.report({
+      id: lineage.id,
+      status: 'rolled-back',
+      entries: [],
+      error: 'the new version threw while evaluating (see the error above); the previous version keeps running with its state',
+    });
+  }
 
   /** The store cell of a module-level state binding. `exported` cells also feed `export let` bindings. */
   cell(name: string, exported = false): StateCell {

@@ -493,6 +493,35 @@ export function fail() {
     ],
   },
   {
+    name: 'importers of an exported const run again with the new value; their own state survives',
+    files: {
+      'src/config.ts': `export const greeting = 'hello';\nexport let uses = 0;\nexport function use() { return ++uses; }\n`,
+      'src/app.ts': `import { greeting, use } from './config.ts';\nexport let renders = 0;\nexport let shown = '';\nrenders++;\nshown = greeting + ' #' + use();\n`,
+    },
+    entry: 'src/app.ts',
+    steps: [
+      {
+        act: async ({ mod, load, saved }) => {
+          expect([mod.renders, mod.shown]).toEqual([1, 'hello #1']);
+          saved.config = await load('src/config.ts');
+        },
+        edit: ['src/config.ts', `export const greeting = 'howdy';\nexport let uses = 0;\nexport function use() { return ++uses; }\n`],
+        check: async ({ mod }) => {
+          await expect.poll(() => mod.shown).toBe('howdy #2');
+          expect(mod.renders).toBe(2);
+        },
+      },
+      {
+        edit: ['src/config.ts', `export const greeting = 'hey';\nexport let uses = 0;\nexport function use() { return ++uses; }\nthrow new Error('broken config');\n`],
+        status: 'rolled-back',
+        check: ({ mod, saved }) => {
+          expect(mod.shown).toBe('howdy #2');
+          expect(saved.config.use()).toBe(3);
+        },
+      },
+    ],
+  },
+  {
     name: 'each update is printed for the user and sent to listeners as hotstate:update',
     files: {
       'src/watched.ts': `export let n = 0;\nexport const v = 1;\n`,
