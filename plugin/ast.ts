@@ -122,7 +122,7 @@ export function varNames(node: Node | null | undefined, out: string[] = []): str
     case 'ThrowStatement':
       return out;
   }
-  if (node.type.startsWith('TS')) return out;
+  if (node.type.startsWith('TS') && node.type !== 'TSModuleBlock') return out;
   forEachChild(node, (child, key) => {
     if (key === 'test' || key === 'update' || key === 'discriminant' || key === 'right' || key === 'argument') return;
     varNames(child, out);

@@ -112,6 +112,8 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
       }
     }
   }
+  // Static initializers run before `C = alias = __hs.cls(...)`: give them the alias already.
+  s.appendLeft(node.body.start + 1, ` static { ${frame.alias} = this; }`);
   if (!hasConstructor) {
     const construct = `if (${live}.stale) return ${names.hs}.construct(${nameLiteral}, `;
     s.appendLeft(

@@ -28,6 +28,16 @@ export function preludeForDeclaration(names: EmittedNames, name: string): string
   return `${name} = ${names.hs}.fn(${JSON.stringify(name)}, ${name});`;
 }
 
+/** The offset of the `=>` token at or after `from`, skipping comments. */
+function findArrow(code: string, from: number): number {
+  for (let i = from; i < code.length - 1; i++) {
+    if (code[i] === '/' && code[i + 1] === '*') i = code.indexOf('*/', i + 2) + 1;
+    else if (code[i] === '/' && code[i + 1] === '/') i = code.indexOf('\n', i);
+    else if (code[i] === '=' && code[i + 1] === '>') return i;
+  }
+  throw new Error(`no => after offset ${from}`);
+}
+
 export function rewriteFunction(s: MagicString, binding: FunctionBinding, names: EmittedNames, code: string): void {
   const { fn, name } = binding;
   const body = fn.body as Node;
@@ -54,7 +64,7 @@ export function rewriteFunction(s: MagicString, binding: FunctionBinding, names:
     s.appendLeft(params[0]!.end, ')');
   }
   const searchFrom = (fn.returnType as Node | null)?.end ?? params[params.length - 1]?.end ?? afterHead;
-  const arrow = code.indexOf('=>', searchFrom);
+  const arrow = findArrow(code, searchFrom);
   s.overwrite(arrow, arrow + 2, '');
   if (body.type === 'BlockStatement') s.appendLeft(body.start + 1, prologue(names, name, fn, true));
   else {

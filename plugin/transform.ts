@@ -66,8 +66,15 @@ export function transform(code: string, options: TransformOptions): TransformRes
     topLevel(id, _ctx, info) {
       const name = id.name as string;
       if (found.cells.has(name)) {
-        if (info.shorthand) s.overwrite(id.start, id.end, `${name}: ${name}.v`);
-        else s.appendLeft(id.end, '.v');
+        const parent = info.parent;
+        if (info.shorthand) {
+          // In an object literal, `__proto__: value` would set the prototype; the shorthand does not.
+          const key = name === '__proto__' && info.key !== 'pattern' ? '["__proto__"]' : name;
+          s.overwrite(id.start, id.end, `${key}: ${name}.v`);
+        } else if ((parent?.type === 'CallExpression' && info.key === 'callee') || (parent?.type === 'TaggedTemplateExpression' && info.key === 'tag')) {
+          // `f()` must not become a method call on the cell: keep `this` undefined.
+          s.overwrite(id.start, id.end, `(0, ${name}.v)`);
+        } else s.appendLeft(id.end, '.v');
       } else if (found.onceNames.has(name) && info.parent?.type === 'CallExpression' && info.key === 'callee') {
         s.overwrite(id.start, id.end, `${names.hs}.once`);
       }

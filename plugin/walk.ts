@@ -149,7 +149,9 @@ export class ReferenceWalker {
       case 'BlockStatement':
       case 'StaticBlock':
       case 'TSModuleBlock': {
-        const inner = { ...ctx, scope: scopeOf(lexicalNames(node.body), ctx.scope) };
+        // A static block and a namespace body are also where their `var`s live.
+        const names = node.type === 'BlockStatement' ? lexicalNames(node.body) : [...lexicalNames(node.body), ...varNames(node)];
+        const inner = { ...ctx, scope: scopeOf(names, ctx.scope) };
         for (const statement of node.body as Node[]) this.visit(statement, inner, node, 'body');
         return;
       }
@@ -241,18 +243,21 @@ export class ReferenceWalker {
     const converted = this.handler.enterArrow(node);
     const body = node.body as Node | null;
     if (!body) return;
-    const names = [...(node.params as Node[]).flatMap((p) => boundNames(p))];
-    if (node.type === 'FunctionExpression' && node.id) names.push(node.id.name);
-    if (body.type === 'BlockStatement') names.push(...varNames(body), ...lexicalNames(body.body));
-    const inner: WalkContext = {
+    // Parameters (and their defaults) see the parameters and the function's own name; the body
+    // adds its `var`s and block-scoped declarations on top.
+    const paramNames = (node.params as Node[]).flatMap((p) => boundNames(p));
+    if (node.type === 'FunctionExpression' && node.id) paramNames.push(node.id.name);
+    const params: WalkContext = {
       ...ctx,
-      scope: scopeOf(names, ctx.scope),
+      scope: scopeOf(paramNames, ctx.scope),
       deferred: true,
       arrow: converted ?? (isArrow ? ctx.arrow : undefined),
     };
+    const inner: WalkContext =
+      body.type === 'BlockStatement' ? { ...params, scope: scopeOf([...varNames(body), ...lexicalNames(body.body)], params.scope) } : params;
     for (const param of node.params as Node[]) {
       for (const decorator of (param.decorators ?? []) as Node[]) this.visit(decorator, ctx, param, 'decorators');
-      this.pattern(param, inner, 'declare');
+      this.pattern(param, params, 'declare');
     }
     if (body.type === 'BlockStatement') for (const statement of body.body as Node[]) this.visit(statement, inner, body, 'body');
     else this.visit(body, inner, node, 'body');
