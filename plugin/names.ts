@@ -32,9 +32,4 @@ export class EmittedNames {
   classAlias(cls: string): string {
     return `${this.hs}_class_${cls}`;
   }
-
-  /** A temporary for destructured initial values. */
-  temp(n: number): string {
-    return `${this.hs}_t${n}`;
-  }
 }

@@ -7,14 +7,14 @@ import {
   type ModuleMeta,
   type ModuleSchema,
 } from '../runtime/contract.ts';
-import { boundNames, type Node } from './ast.ts';
+import { varNames, type Node } from './ast.ts';
 import { classSchema, directiveOf, inventory } from './analyze.ts';
 import { lineIndex } from './lines.ts';
 import { EmittedNames } from './names.ts';
 import { parseModule } from './parse.ts';
 import { classFrame, rewriteClass, type ClassFrame } from './rewrite-classes.ts';
 import { preludeForDeclaration, rewriteFunction } from './rewrite-functions.ts';
-import { rewriteState } from './rewrite-state.ts';
+import { nestedVars, rewriteNestedVar, rewriteState } from './rewrite-state.ts';
 import { ReferenceWalker, type WalkHandler } from './walk.ts';
 
 export interface TransformOptions {
@@ -56,6 +56,14 @@ export function transform(code: string, options: TransformOptions): TransformRes
   const line = lineIndex(code);
   const names = new EmittedNames(code);
   const found = inventory(program as unknown as Node, code, comments, line);
+  // Every `var` of the module's scope is state, also one declared in a top-level block or loop.
+  const moduleVars = [...new Set(varNames(program as unknown as Node))];
+  for (const name of moduleVars) {
+    if (found.cells.has(name)) continue;
+    found.cells.add(name);
+    found.bindings.push({ name, kind: 'state', line: 1 });
+  }
+  found.bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const s = new MagicString(code);
   const diagnostics: Diagnostic[] = [];
 
@@ -112,6 +120,7 @@ export function transform(code: string, options: TransformOptions): TransformRes
   for (const frame of frames.values()) rewriteClass(s, frame, names);
   for (const fn of found.functions) rewriteFunction(s, fn, names, code);
   for (const declaration of found.state) rewriteState(s, declaration, names, found.exportedCells, code);
+  for (const nested of nestedVars(program as unknown as Node)) rewriteNestedVar(s, nested.declaration, nested.position);
 
   for (const member of found.classes.flatMap((c) => c.node.body.body as Node[])) {
     if (member.type === 'AccessorProperty') {
@@ -128,7 +137,7 @@ export function transform(code: string, options: TransformOptions): TransformRes
     classes: found.classes.map((binding) => classSchema(binding, code, line)).sort((a, b) => (a.name < b.name ? -1 : 1)),
   };
   const meta: ModuleMeta = { contract: CONTRACT_VERSION, id: options.id, schema, onIncompatible: options.onIncompatible ?? 'reset' };
-  s.prepend(prelude(names, meta, found, options.runtime ?? RUNTIME_SPECIFIER));
+  s.prepend(prelude(names, meta, found, moduleVars, options.runtime ?? RUNTIME_SPECIFIER));
   s.append(`\n${names.hs}.commit();\n`);
 
   return {
@@ -139,7 +148,7 @@ export function transform(code: string, options: TransformOptions): TransformRes
   };
 }
 
-function prelude(names: EmittedNames, meta: ModuleMeta, found: ReturnType<typeof inventory>, runtime: string): string {
+function prelude(names: EmittedNames, meta: ModuleMeta, found: ReturnType<typeof inventory>, moduleVars: string[], runtime: string): string {
   const enter = found.topLevelAwait ? `await ${names.runtime}.enterQueued` : `${names.runtime}.enter`;
   const parts = [
     `import { ${RUNTIME_EXPORT} as ${names.runtime} } from ${JSON.stringify(runtime)};`,
@@ -154,11 +163,8 @@ function prelude(names: EmittedNames, meta: ModuleMeta, found: ReturnType<typeof
     `function ${names.live}() {}`,
   ];
   for (const fn of found.functions) if (!fn.declarator) parts.push(preludeForDeclaration(names, fn.name));
-  for (const declaration of found.state) {
-    if (!declaration.isVar) continue;
-    for (const name of (declaration.declaration.declarations as Node[]).flatMap((d) => boundNames(d.id))) {
-      parts.push(`const ${name} = ${names.hs}.cell(${JSON.stringify(name)}${found.exportedCells.has(name) ? ', true' : ''});`);
-    }
+  for (const name of moduleVars) {
+    parts.push(`const ${name} = ${names.hs}.cell(${JSON.stringify(name)}${found.exportedCells.has(name) ? ', true' : ''});`);
   }
   return parts.join(' ');
 }

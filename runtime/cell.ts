@@ -8,13 +8,16 @@
  */
 export class Cell<T = unknown> {
   v: T = undefined as T;
-  /** True until the binding's initializer ran (or a reset asked for it to run again). */
+  /**
+   * True while the binding's initializers must run: during the evaluation that created the cell
+   * (or reset it). Cleared when that version commits, so a `var` declared twice is assigned twice
+   * on the first evaluation, as in plain JavaScript, and never again.
+   */
   fresh = true;
 
   /** The initializer's value; emitted as `if (x.fresh) x.init(<initializer>)`. */
   init(value: T): void {
     this.v = value;
-    this.fresh = false;
   }
 }
 
@@ -41,7 +44,6 @@ export class MirroredCell<T = unknown> {
 
   init(value: T): void {
     this.v = value;
-    this.fresh = false;
   }
 
   /** Registers one version's exported binding; emitted right after that binding's declaration. */

@@ -219,6 +219,9 @@ export class Version {
     lineage.report({ id: lineage.id, status: failure.status, entries: [], error: failure.error });
   };
 
+  /** Where destructuring sends the values of bindings that already hold state (`(a.fresh ? a : __hs.sink).v`). */
+  readonly sink: { v: unknown } = { v: undefined };
+
   /** Rolls this version back if its evaluation never reached `commit()`; see `enter`. */
   abandonIfPending(): void {
     const lineage = this.lineage;
@@ -411,7 +414,10 @@ export class Version {
     this.#resolveSettled();
 
     const stateNames = new Set(this.meta.schema.bindings.filter((b) => b.kind === 'state' || b.kind === 'reset').map((b) => b.name));
-    for (const name of lineage.cells.keys()) if (!stateNames.has(name)) lineage.cells.delete(name);
+    for (const [name, cell] of lineage.cells) {
+      if (stateNames.has(name)) cell.fresh = false;
+      else lineage.cells.delete(name);
+    }
 
     if (!this.#isUpdate) return;
     const errors: string[] = [];

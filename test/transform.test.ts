@@ -24,7 +24,7 @@ describe('transform output', () => {
   });
 
   test('destructuring initializes only the bindings the store lacks', () => {
-    expect(body(`let { a, b: [c = 1] } = load();`)).toMatchInlineSnapshot(`"const a = __hs.cell("a"); const c = __hs.cell("c"); if (a.fresh || c.fresh) { const { a: __hs_t1, b: [__hs_t2 = 1] } = load(); a.fresh && a.init(__hs_t1); c.fresh && c.init(__hs_t2); };"`);
+    expect(body(`let { a, b: [c = 1] } = load();`)).toMatchInlineSnapshot(`"const a = __hs.cell("a"); const c = __hs.cell("c"); if (a.fresh || c.fresh) ({ a: (a.fresh ? a : __hs.sink).v, b: [(c.fresh ? c : __hs.sink).v = 1] } = load());;"`);
   });
 
   test('shadowed names are left alone', () => {
@@ -52,7 +52,7 @@ describe('transform output', () => {
     expect(
       body(`export class C extends B {\n  #n = 0;\n  static made = 0;\n  tag = make();\n  get n() { return this.#n; }\n  bump() { this.#n++; return #n in this ? new C() : null; }\n}`),
     ).toMatchInlineSnapshot(`
-      "const __hs_private_C_n = __hs.private("C", "#n"); let __hs_class_C; export class C extends B { constructor(...args) { if (__hs_live.stale) return __hs.construct("C", args, new.target); super(...args); }
+      "const __hs_private_C_n = __hs.private("C", "#n"); let __hs_class_C; export class C extends B { static { __hs_class_C = this; } constructor(...args) { if (__hs_live.stale) return __hs.construct("C", args, new.target); super(...args); }
         [__hs_private_C_n] = 0;
         static made = __hs.staticFresh("C", "made") ? (0) : undefined;
         tag = make();
