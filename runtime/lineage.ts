@@ -27,13 +27,13 @@ export interface HotContext {
 type AnyFunction = (...args: never[]) => unknown;
 type AnyClass = abstract new (...args: never[]) => unknown;
 
-interface FunctionRecord {
+export interface FunctionRecord {
   stable: AnyFunction;
   latest: AnyFunction;
   version: Version;
 }
 
-interface ClassRecord {
+export interface ClassRecord {
   stable: AnyClass;
   latest: AnyClass;
   version: Version;
@@ -46,11 +46,11 @@ interface ClassRecord {
  * module runner) and never to a file name: a fresh, independent load starts a new lineage.
  */
 export class Lineage {
-  readonly cells = new Map<string, StateCell>();
-  readonly functions = new Map<string, FunctionRecord>();
-  readonly classes = new Map<string, ClassRecord>();
-  readonly privates = new Map<string, symbol>();
-  readonly onces = new Map<string, OnceRecord>();
+  readonly cells: Map<string, StateCell> = new Map();
+  readonly functions: Map<string, FunctionRecord> = new Map();
+  readonly classes: Map<string, ClassRecord> = new Map();
+  readonly privates: Map<string, symbol> = new Map();
+  readonly onces: Map<string, OnceRecord> = new Map();
   /** Schema of the committed version. */
   schema: ModuleSchema | undefined;
   current: Version | undefined;
