@@ -177,6 +177,7 @@ class Counter {
 }
 const counter = new Counter();
 export function run(n) { return counter.spin(n); }
+export const probe = Counter.prototype.spin;
 `,
     },
   },

@@ -38,10 +38,16 @@ export function distDir(mode = process.env.HOTSTATE_BENCH_DIST ?? 'private') {
 export function buildPrivate() {
   rmSync(BUILD_DIR, { recursive: true, force: true });
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', BUILD_DIR, '--sourceMap', 'false', '--declaration', 'false'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  try {
+    execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', BUILD_DIR, '--sourceMap', 'false'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+  } catch (error) {
+    // tsc still emits JavaScript when there are type errors; carry on if it did.
+    if (!existsSync(path.join(BUILD_DIR, 'plugin', 'transform.js')) || !existsSync(path.join(BUILD_DIR, 'runtime', 'index.js'))) throw error;
+    console.warn('warning: tsc reported errors (see above); benchmarking the JavaScript it emitted anyway');
+  }
 }
 
 let transformModule;
@@ -74,7 +80,7 @@ const hots = new Map();
 export function hotFor(key) {
   let hot = hots.get(key);
   if (hot === undefined) {
-    hot = { data: {}, accept() {}, send() {}, prune() {}, dispose() {} };
+    hot = { data: {}, accept() {}, acceptExports() {}, send() {}, prune() {}, dispose() {}, on() {}, off() {} };
     hots.set(key, hot);
   }
   return hot;
@@ -144,4 +150,70 @@ export function table(header, rows) {
   const widths = header.map((_, i) => Math.max(...all.map((row) => String(row[i]).length)));
   const line = (row) => `| ${row.map((cell, i) => String(cell).padEnd(widths[i])).join(' | ')} |`;
   return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+/**
+ * Runs `run(n)` of each module in `mods` (an array; index 0 is the baseline) in interleaved
+ * rounds: every round runs each variant once, in an order rotated round by round. `n` is
+ * calibrated so that a sample takes about `sampleMs` (see below). Returns, per variant,
+ * its samples, median and the median ratio to the baseline (ratio of medians and median of the
+ * per-round ratios, with quartiles), plus `mismatch` when the variants' results differ.
+ */
+export function interleave(mods, { rounds = 25, sampleMs = 15, warmupMs = 400 } = {}) {
+  let sink = 0;
+  const time = (mod, n) => {
+    const t0 = performance.now();
+    const r = mod.run(n);
+    const t1 = performance.now();
+    sink = (sink + r) | 0;
+    return [t1 - t0, r];
+  };
+  // A first warm-up with growing n, so that calibration sees optimized code.
+  let n = 1000;
+  const firstWarmEnd = performance.now() + warmupMs / 2;
+  while (performance.now() < firstWarmEnd) {
+    const slowest = Math.max(...mods.map((mod) => time(mod, n)[0]));
+    if (slowest < sampleMs / 4) n *= 2;
+  }
+  // n: the fastest variant takes about sampleMs, unless that makes the slowest take more than
+  // 20 × sampleMs (for large ratios, where precision of the fast one matters less).
+  n = Math.max(1000, n >> 4);
+  for (;;) {
+    const ms = mods.map((mod) => time(mod, n)[0]);
+    const slowest = Math.max(...ms);
+    if (slowest >= sampleMs / 4 || n > 1e9) {
+      const fastest = Math.max(Math.min(...ms), 0.001);
+      n = Math.max(1000, Math.round(Math.min((n * sampleMs) / fastest, (n * 20 * sampleMs) / slowest)));
+      break;
+    }
+    n *= 4;
+  }
+  const warmEnd = performance.now() + warmupMs / 2;
+  for (let warmups = 0; performance.now() < warmEnd || warmups < 4; warmups++) for (const mod of mods) time(mod, n);
+
+  const samples = mods.map(() => []);
+  const mismatch = [];
+  for (let round = 0; round < rounds; round++) {
+    const results = new Array(mods.length);
+    for (let j = 0; j < mods.length; j++) {
+      const v = (round + j) % mods.length;
+      const [ms, r] = time(mods[v], n);
+      samples[v].push(ms);
+      results[v] = r;
+    }
+    if (results.some((r) => r !== results[0]) && mismatch.length < 3) mismatch.push({ round, results });
+  }
+  const base = median(samples[0]);
+  const variants = samples.map((s) => {
+    const ratios = s.map((ms, i) => ms / samples[0][i]);
+    return {
+      median: median(s),
+      nsPerIter: (median(s) * 1e6) / n,
+      ratio: median(s) / base,
+      pairedRatio: median(ratios),
+      ratioQ1: quantile(ratios, 0.25),
+      ratioQ3: quantile(ratios, 0.75),
+    };
+  });
+  return { n, rounds, variants, mismatch, sink };
 }

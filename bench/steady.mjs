@@ -4,11 +4,13 @@
 // another.
 //
 //   node bench/steady.mjs [--rounds 25] [--sample-ms 15] [--after-update] [case ...]
-//   node --allow-natives-syntax bench/steady.mjs ...   (also prints V8 optimization status)
+//
+// The children run with --allow-natives-syntax, only to report V8's optimization status of the
+// function with the hot loop (it does not change how code is optimized).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterUpdate, cases } from './cases.mjs';
-import { describeOptStatus, fmtMs, fmtRatio, instrument, median, natives, quantile, table, tempDir, writeModules } from './lib.mjs';
+import { describeOptStatus, fmtMs, fmtRatio, instrument, interleave, natives, table, tempDir, writeModules } from './lib.mjs';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -50,84 +52,44 @@ async function runChild(name, opts, updated) {
   const spec = cases.find((c) => c.name === name);
   if (!spec) throw new Error(`unknown case ${name}`);
   const { plain, hot } = await load(spec, updated);
-  let sink = 0;
-  const mismatch = [];
-  const time = (mod, n) => {
-    const t0 = performance.now();
-    const r = mod.run(n);
-    const t1 = performance.now();
-    sink = (sink + r) | 0;
-    return [t1 - t0, r];
-  };
-
-  // Calibrate n on the plain variant so one sample takes about opts.sampleMs.
-  let n = 1000;
-  for (;;) {
-    const [ms] = time(plain, n);
-    time(hot, n);
-    if (ms >= opts.sampleMs / 4 || n > 1e9) {
-      n = Math.max(1000, Math.round((n * opts.sampleMs) / Math.max(ms, 0.01)));
-      break;
-    }
-    n *= 4;
-  }
-  // Warm up both, alternating, until each is optimized (or the time is used up).
-  const warmEnd = performance.now() + opts.warmupMs;
-  let warmups = 0;
-  while (performance.now() < warmEnd || warmups < 4) {
-    time(plain, n);
-    time(hot, n);
-    warmups++;
-  }
-
-  const plainMs = [];
-  const hotMs = [];
-  const ratios = [];
-  for (let round = 0; round < opts.rounds; round++) {
-    // Alternate the order so neither variant always runs right after the other.
-    let p, h, rp, rh;
-    if (round % 2 === 0) {
-      [p, rp] = time(plain, n);
-      [h, rh] = time(hot, n);
-    } else {
-      [h, rh] = time(hot, n);
-      [p, rp] = time(plain, n);
-    }
-    if (rp !== rh && mismatch.length < 3) mismatch.push({ round, plain: rp, hot: rh });
-    plainMs.push(p);
-    hotMs.push(h);
-    ratios.push(h / p);
-  }
+  const r = interleave([plain, hot], opts);
+  const [p, h] = r.variants;
+  // The function with the hot loop, for the optimization status (`probe` when it is not `run`).
   const status = natives
-    ? { plain: describeOptStatus(natives.optStatus(plain.run)), hot: describeOptStatus(natives.optStatus(hot.run)) }
+    ? { plain: describeOptStatus(natives.optStatus(plain.probe ?? plain.run)), hot: describeOptStatus(natives.optStatus(hot.probe ?? hot.run)) }
     : undefined;
   return {
     name,
     updated: updated ?? null,
-    n,
-    rounds: opts.rounds,
-    plainMedian: median(plainMs),
-    hotMedian: median(hotMs),
-    ratio: median(hotMs) / median(plainMs),
-    pairedRatio: median(ratios),
-    ratioQ1: quantile(ratios, 0.25),
-    ratioQ3: quantile(ratios, 0.75),
-    nsPerIterPlain: (median(plainMs) * 1e6) / n,
-    nsPerIterHot: (median(hotMs) * 1e6) / n,
-    mismatch,
+    n: r.n,
+    rounds: r.rounds,
+    plainMedian: p.median,
+    hotMedian: h.median,
+    ratio: h.ratio,
+    pairedRatio: h.pairedRatio,
+    ratioQ1: h.ratioQ1,
+    ratioQ3: h.ratioQ3,
+    nsPerIterPlain: p.nsPerIter,
+    nsPerIterHot: h.nsPerIter,
+    mismatch: r.mismatch,
     status,
-    sink,
+    sink: r.sink,
   };
 }
 
 function child(args) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...process.execArgv, self, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // --allow-natives-syntax only lets the harness read V8's optimization status of run().
+    const flags = [...new Set([...process.execArgv, '--allow-natives-syntax'])];
+    const proc = spawn(process.execPath, [...flags, self, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (d) => (out += d));
     proc.on('error', reject);
     proc.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`case ${args.join(' ')} exited with ${code}`));
+      if (code !== 0) {
+        const [name, updated] = args[args.length - 1].split('@');
+        return resolve({ name, updated: updated ?? null, error: `exited with code ${code} (see stderr)` });
+      }
       resolve(JSON.parse(out.trim().split('\n').pop()));
     });
   });
@@ -147,7 +109,8 @@ export async function runSteady(opts = {}) {
   if (o.afterUpdate) {
     for (const { name, updated } of afterUpdate) {
       if (o.only.length > 0 && !o.only.includes(name)) continue;
-      const r = await child([...common, '--child', `${name}@${updated}`]);
+      // Fewer rounds: the forwarded variants are slow and their ratios large.
+      const r = await child([...common, '--rounds', String(Math.min(o.rounds, 11)), '--child', `${name}@${updated}`]);
       results.push(r);
       o.onResult?.(r);
     }
@@ -159,6 +122,7 @@ export function steadyTable(results) {
   const rows = results.map((r) => {
     const spec = cases.find((c) => c.name === r.name);
     const label = r.updated ? `${r.name} (after update of ${r.updated})` : r.name;
+    if (r.error) return [label, `FAILED: ${r.error}`, '', '', '', '', '', ...(results.some((x) => x.status) ? [''] : [])];
     const flag = r.mismatch.length > 0 ? ' RESULT MISMATCH' : '';
     const target = !r.updated && spec.target ? (r.ratio <= 1.05 ? 'ok' : 'MISSED') : '';
     return [
@@ -183,7 +147,7 @@ if (opts.child !== undefined) {
   const result = await runChild(name, opts, updated);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else if (process.argv[1] === self) {
-  const results = await runSteady({ ...opts, onResult: (r) => console.error(`  ${r.updated ? `${r.name}@${r.updated}` : r.name}: ratio ${fmtRatio(r.ratio)}`) });
+  const results = await runSteady({ ...opts, onResult: (r) => console.error(`  ${r.updated ? `${r.name}@${r.updated}` : r.name}: ${r.error ?? `ratio ${fmtRatio(r.ratio)}`}`) });
   if (opts.json) console.log(JSON.stringify(results, null, 2));
   else console.log(steadyTable(results));
 }

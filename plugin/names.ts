@@ -10,12 +10,21 @@ export class EmittedNames {
   /** This version's liveness marker: a hoisted function whose `stale` property the runtime sets. */
   readonly live: string;
 
-  constructor(source: string) {
+  /** The global that is set once a version of this code went stale (`ModuleMeta.staleGlobal`). */
+  readonly staleGlobal: string;
+
+  constructor(source: string, fingerprint: string) {
     let prefix = '__hs';
     for (let n = 1; source.includes(prefix); n++) prefix = `__hs${n}`;
     this.hs = prefix;
     this.runtime = `${prefix}_rt`;
     this.live = `${prefix}_live`;
+    this.staleGlobal = `${prefix}_stale_${fingerprint}`;
+  }
+
+  /** The test at the top of every prologue: true once a newer version of this module is current. */
+  get stale(): string {
+    return `(typeof ${this.staleGlobal} !== "undefined" && ${this.live}.stale)`;
   }
 
   /** The module-level `let` each exported state binding is mirrored into. */

@@ -73,7 +73,7 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
   const { binding } = frame;
   const { node, statement, name } = binding;
   const members = node.body.body as Node[];
-  const live = names.live;
+  const stale = names.stale;
   const nameLiteral = JSON.stringify(name);
 
   // Field initializers for instances created before a version that added the field.
@@ -92,12 +92,12 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
       const body = member.value.body as Node;
       if (member.kind === 'constructor') {
         hasConstructor = true;
-        s.appendLeft(body.start + 1, ` if (${live}.stale) return ${names.hs}.construct(${nameLiteral}, arguments, new.target);`);
+        s.appendLeft(body.start + 1, ` if ${stale} return ${names.hs}.construct(${nameLiteral}, arguments, new.target);`);
       } else if (member.kind === 'method') {
         const key = keyLiteral(frame, member);
         if (key === undefined) continue;
         const forward = `${names.hs}.method(${nameLiteral}, ${key}, ${Boolean(member.static)}, this, arguments)`;
-        s.appendLeft(body.start + 1, ` if (${live}.stale) return ${member.value.generator ? 'yield* ' : ''}${forward};`);
+        s.appendLeft(body.start + 1, ` if ${stale} return ${member.value.generator ? 'yield* ' : ''}${forward};`);
       }
     } else if (member.type === 'PropertyDefinition' && member.value && !member.declare) {
       const value = member.value as Node;
@@ -107,7 +107,7 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
         s.prependLeft(value.start, `${names.hs}.staticFresh(${nameLiteral}, ${JSON.stringify(fieldName)}) ? (`);
         s.appendLeft(value.end, ') : undefined');
       } else if (!node.superClass && mayHaveEffects(value)) {
-        s.prependLeft(value.start, `${live}.stale ? undefined : (`);
+        s.prependLeft(value.start, `${stale} ? undefined : (`);
         s.appendLeft(value.end, ')');
       }
     }
@@ -115,7 +115,7 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
   // Static initializers run before `C = alias = __hs.cls(...)`: give them the alias already.
   s.appendLeft(node.body.start + 1, ` static { ${frame.alias} = this; }`);
   if (!hasConstructor) {
-    const construct = `if (${live}.stale) return ${names.hs}.construct(${nameLiteral}, `;
+    const construct = `if ${stale} return ${names.hs}.construct(${nameLiteral}, `;
     s.appendLeft(
       node.body.start + 1,
       node.superClass

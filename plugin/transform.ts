@@ -9,6 +9,7 @@ import {
 } from '../runtime/contract.ts';
 import { varNames, type Node } from './ast.ts';
 import { classSchema, directiveOf, inventory } from './analyze.ts';
+import { textHash } from './hash.ts';
 import { lineIndex } from './lines.ts';
 import { EmittedNames } from './names.ts';
 import { parseModule } from './parse.ts';
@@ -54,7 +55,7 @@ export function transform(code: string, options: TransformOptions): TransformRes
   if (comments.some((comment) => directiveOf(comment) === 'ignore')) return null;
 
   const line = lineIndex(code);
-  const names = new EmittedNames(code);
+  const names = new EmittedNames(code, textHash(`${options.id}\0${code}`));
   const found = inventory(program as unknown as Node, code, comments, line);
   // Every `var` of the module's scope is state, also one declared in a top-level block or loop.
   const moduleVars = [...new Set(varNames(program as unknown as Node))];
@@ -136,7 +137,13 @@ export function transform(code: string, options: TransformOptions): TransformRes
     bindings: found.bindings,
     classes: found.classes.map((binding) => classSchema(binding, code, line)).sort((a, b) => (a.name < b.name ? -1 : 1)),
   };
-  const meta: ModuleMeta = { contract: CONTRACT_VERSION, id: options.id, schema, onIncompatible: options.onIncompatible ?? 'reset' };
+  const meta: ModuleMeta = {
+    contract: CONTRACT_VERSION,
+    id: options.id,
+    schema,
+    onIncompatible: options.onIncompatible ?? 'reset',
+    staleGlobal: names.staleGlobal,
+  };
   s.prepend(prelude(names, meta, found, moduleVars, options.runtime ?? RUNTIME_SPECIFIER));
   s.append(`\n${names.hs}.commit();\n`);
 

@@ -95,6 +95,13 @@ export interface ModuleMeta {
   id: string;
   schema: ModuleSchema;
   onIncompatible: IncompatiblePolicy;
+  /**
+   * A global the function prologues read before this version's own liveness marker:
+   * `if (typeof G !== "undefined" && __hs_live.stale)`. It is undefined until some version of this
+   * exact code becomes stale, so V8 folds the test to a constant and the prologue costs nothing;
+   * the marker alone decides, so sharing the name (the same code loaded twice) costs only speed.
+   */
+  staleGlobal: string;
 }
 
 /** What happened to one binding or field in an update. */

@@ -59,10 +59,12 @@ export function liveInstances(proto: object): object[] | undefined {
   try {
     const protoId = post('Runtime.evaluate', { expression: `globalThis.${HANDOFF}.proto` }).result.objectId;
     const arrayId = post('Runtime.queryObjects', { prototypeObjectId: protoId }).objects.objectId;
-    post('Runtime.callFunctionOn', {
+    // Hand the array over as it is: spreading 10^5 elements into a call overflows the stack.
+    const handed = post('Runtime.callFunctionOn', {
       objectId: arrayId,
-      functionDeclaration: `function () { globalThis.${HANDOFF}.found.push(...this); }`,
+      functionDeclaration: `function () { globalThis.${HANDOFF}.found = this; }`,
     });
+    if (handed.exceptionDetails !== undefined) return undefined;
     return box.found.filter((object) => object !== proto && !isPrototypeObject(object) && !internalObjects.has(object));
   } catch {
     return undefined;

@@ -172,6 +172,8 @@ export class Version {
   set stale(value: boolean) {
     this.#stale = value;
     if (value || this.#marker.stale !== undefined) this.#marker.stale = value;
+    // The prologues test this global first (see `ModuleMeta.staleGlobal`); it only ever turns on.
+    if (value) (globalThis as Record<string, unknown>)[this.meta.staleGlobal] = true;
   }
 
   constructor(lineage: Lineage, meta: ModuleMeta, plan: UpdatePlan, marker: LivenessMarker) {
@@ -361,7 +363,12 @@ export class Version {
   construct(name: string, args: ArrayLike<unknown>, newTarget: unknown): object {
     const record = this.lineage.classes.get(name);
     if (record === undefined || record.version.stale) throw this.#removed(`class \`${name}\``);
-    return Reflect.construct(record.latest as never, args, newTarget as never) as object;
+    if (newTarget !== record.stable) return Reflect.construct(record.latest as never, args, newTarget as never) as object;
+    // Constructing with a foreign new.target gives every instance a hidden class of its own in V8;
+    // construct normally and move the instance onto the stable prototype instead.
+    const instance = Reflect.construct(record.latest as never, args) as object;
+    Object.setPrototypeOf(instance, record.stable.prototype as object);
+    return instance;
   }
 
   /** Emitted in the prologue of every method: runs the newest version of the method `key`. */

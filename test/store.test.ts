@@ -56,7 +56,7 @@ const schema = (state: string[], extra: Partial<ModuleSchema> = {}): ModuleSchem
 });
 
 function load(hot: FakeHot | undefined, s: ModuleSchema, marker: LivenessMarker = {}): Version {
-  return checked(enter(hot, { contract: CONTRACT_VERSION, id: 'src/m.ts', schema: s, onIncompatible: 'reset' }, marker));
+  return checked(enter(hot, { contract: CONTRACT_VERSION, id: 'src/m.ts', schema: s, onIncompatible: 'reset', staleGlobal: '__hs_test_stale' }, marker));
 }
 
 describe('runtime store', () => {
@@ -157,7 +157,7 @@ describe('runtime store', () => {
   });
 
   test('code emitted for another contract version is refused with a message that says what to do', () => {
-    expect(() => enter(undefined, { contract: CONTRACT_VERSION + 1, id: 'src/m.ts', schema: schema([]), onIncompatible: 'reset' }, {})).toThrow(
+    expect(() => enter(undefined, { contract: CONTRACT_VERSION + 1, id: 'src/m.ts', schema: schema([]), onIncompatible: 'reset', staleGlobal: '__hs_test_stale' }, {})).toThrow(
       /src\/m\.ts: this module was instrumented for runtime contract 2, but the loaded hotstate\/runtime speaks contract 1 \(the plugin is newer than the runtime\)\. Make sure one copy of hotstate is installed/,
     );
   });
@@ -165,10 +165,10 @@ describe('runtime store', () => {
   test("onIncompatible: 'reject' refuses before anything is touched", () => {
     const hot = new FakeHot();
     const typed = (type: string): ModuleSchema => ({ bindings: [{ name: 'n', kind: 'state', type, line: 1 }], classes: [] });
-    const v1 = enter(hot, { contract: CONTRACT_VERSION, id: 'src/m.ts', schema: typed('number'), onIncompatible: 'reject' }, {});
+    const v1 = enter(hot, { contract: CONTRACT_VERSION, id: 'src/m.ts', schema: typed('number'), onIncompatible: 'reject', staleGlobal: '__hs_test_stale' }, {});
     v1.cell('n').init(1);
     v1.commit();
-    expect(() => enter(hot, { contract: CONTRACT_VERSION, id: 'src/m.ts', schema: typed('string'), onIncompatible: 'reject' }, {})).toThrow(
+    expect(() => enter(hot, { contract: CONTRACT_VERSION, id: 'src/m.ts', schema: typed('string'), onIncompatible: 'reject', staleGlobal: '__hs_test_stale' }, {})).toThrow(
       /update rejected \(onIncompatible: 'reject'\): `n`: declared type changed from `number` to `string`/,
     );
     expect(lineageOf(hot).pending).toBeUndefined();
