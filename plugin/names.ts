@@ -24,7 +24,7 @@ export class EmittedNames {
 
   /** The test at the top of every prologue: true once a newer version of this module is current. */
   get stale(): string {
-    return `(typeof ${this.staleGlobal} !== "undefined" && ${this.live}.stale)`;
+    return `(typeof ${this.staleGlobal} !== "undefined" && ${this.staleGlobal} && ${this.live}.stale)`;
   }
 
   /** The module-level `let` each exported state binding is mirrored into. */

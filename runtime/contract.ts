@@ -97,9 +97,10 @@ export interface ModuleMeta {
   onIncompatible: IncompatiblePolicy;
   /**
    * A global the function prologues read before this version's own liveness marker:
-   * `if (typeof G !== "undefined" && __hs_live.stale)`. It is undefined until some version of this
-   * exact code becomes stale, so V8 folds the test to a constant and the prologue costs nothing;
-   * the marker alone decides, so sharing the name (the same code loaded twice) costs only speed.
+   * `if (typeof G !== "undefined" && G && __hs_live.stale)`. `enter` defines it as `false`, and it
+   * turns `true` once some version of this exact code becomes stale. Until then V8 folds the test
+   * to a constant and the prologue costs nothing; the marker alone decides, so sharing the name
+   * (the same code loaded twice) costs only speed.
    */
   staleGlobal: string;
 }

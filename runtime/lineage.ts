@@ -123,6 +123,8 @@ function begin(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMa
     lineage.failure = { status: 'rejected', error: error instanceof Error ? error.message : String(error) };
     throw error;
   }
+  // Defined (false) from now on, so V8 folds the prologues' test of it to a constant.
+  (globalThis as Record<string, unknown>)[meta.staleGlobal] ??= false;
   const version = new Version(lineage, meta, plan, marker);
   hot?.prune?.(() => lineage.dispose());
   return version;

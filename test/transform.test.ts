@@ -15,7 +15,7 @@ describe('transform output', () => {
   test('let becomes a store cell; every reference reads it', () => {
     expect(body(`let count: number = 0;\nfunction inc() { count++; return { count }; }`)).toMatchInlineSnapshot(`
       "inc = __hs.fn("inc", inc);const count = __hs.cell("count"); if (count.fresh) count.init(0);;
-      function inc() { if (typeof __hs_stale_dd120d5c !== "undefined" && __hs_live.stale) return __hs.forward("inc", this, arguments, new.target); count.v++; return { count: count.v }; }"
+      function inc() { if (typeof __hs_stale_dd120d5c !== "undefined" && __hs_stale_dd120d5c && __hs_live.stale) return __hs.forward("inc", this, arguments, new.target); count.v++; return { count: count.v }; }"
     `);
   });
 
@@ -30,21 +30,21 @@ describe('transform output', () => {
   test('shadowed names are left alone', () => {
     expect(body(`let x = 1;\nfunction f(x) { return x; }\nfunction g() { const x = 2; return x; }\nconst h = () => { let y = x; { let x = 3; y += x; } return y; };`)).toMatchInlineSnapshot(`
       "f = __hs.fn("f", f); g = __hs.fn("g", g);const x = __hs.cell("x"); if (x.fresh) x.init(1);;
-      function f(x) { if (typeof __hs_stale_eb369603 !== "undefined" && __hs_live.stale) return __hs.forward("f", this, arguments, new.target); return x; }
-      function g() { if (typeof __hs_stale_eb369603 !== "undefined" && __hs_live.stale) return __hs.forward("g", this, arguments, new.target); const x = 2; return x; }
-      const h = __hs.fn("h", { h()  { if (typeof __hs_stale_eb369603 !== "undefined" && __hs_live.stale) return __hs.forward("h", undefined, arguments, undefined); let y = x.v; { let x = 3; y += x; } return y; } }.h);"
+      function f(x) { if (typeof __hs_stale_eb369603 !== "undefined" && __hs_stale_eb369603 && __hs_live.stale) return __hs.forward("f", this, arguments, new.target); return x; }
+      function g() { if (typeof __hs_stale_eb369603 !== "undefined" && __hs_stale_eb369603 && __hs_live.stale) return __hs.forward("g", this, arguments, new.target); const x = 2; return x; }
+      const h = __hs.fn("h", { h()  { if (typeof __hs_stale_eb369603 !== "undefined" && __hs_stale_eb369603 && __hs_live.stale) return __hs.forward("h", undefined, arguments, undefined); let y = x.v; { let x = 3; y += x; } return y; } }.h);"
     `);
   });
 
   test('function declarations register their stable identity first thing', () => {
     expect(prelude(`export function f() {}`)).toContain(`function __hs_live() {} f = __hs.fn("f", f);`);
-    expect(body(`export function* gen(a, b) { yield a; }`)).toMatchInlineSnapshot(`"gen = __hs.fn("gen", gen);export function* gen(a, b) { if (typeof __hs_stale_25bebe1f !== "undefined" && __hs_live.stale) return yield* __hs.forward("gen", this, arguments, new.target); yield a; }"`);
+    expect(body(`export function* gen(a, b) { yield a; }`)).toMatchInlineSnapshot(`"gen = __hs.fn("gen", gen);export function* gen(a, b) { if (typeof __hs_stale_25bebe1f !== "undefined" && __hs_stale_25bebe1f && __hs_live.stale) return yield* __hs.forward("gen", this, arguments, new.target); yield a; }"`);
   });
 
   test('arrow functions become methods: not constructible, with arguments for forwarding', () => {
     expect(body(`const add = (a: number, b = 2) => a + b;\nconst one = async x => { return this; };`)).toMatchInlineSnapshot(`
-      "const add = __hs.fn("add", { add(a: number, b = 2)  { if (typeof __hs_stale_1de3fe06 !== "undefined" && __hs_live.stale) return __hs.forward("add", undefined, arguments, undefined); return (a + b); } }.add);
-      const one = __hs.fn("one", { async one (x)  { if (typeof __hs_stale_1de3fe06 !== "undefined" && __hs_live.stale) return __hs.forward("one", undefined, arguments, undefined); return undefined; } }.one);"
+      "const add = __hs.fn("add", { add(a: number, b = 2)  { if (typeof __hs_stale_1de3fe06 !== "undefined" && __hs_stale_1de3fe06 && __hs_live.stale) return __hs.forward("add", undefined, arguments, undefined); return (a + b); } }.add);
+      const one = __hs.fn("one", { async one (x)  { if (typeof __hs_stale_1de3fe06 !== "undefined" && __hs_stale_1de3fe06 && __hs_live.stale) return __hs.forward("one", undefined, arguments, undefined); return undefined; } }.one);"
     `);
   });
 
@@ -52,12 +52,12 @@ describe('transform output', () => {
     expect(
       body(`export class C extends B {\n  #n = 0;\n  static made = 0;\n  tag = make();\n  get n() { return this.#n; }\n  bump() { this.#n++; return #n in this ? new C() : null; }\n}`),
     ).toMatchInlineSnapshot(`
-      "const __hs_private_C_n = __hs.private("C", "#n"); let __hs_class_C; export class C extends B { static { __hs_class_C = this; } constructor(...args) { if (typeof __hs_stale_98a52db0 !== "undefined" && __hs_live.stale) return __hs.construct("C", args, new.target); super(...args); }
+      "const __hs_private_C_n = __hs.private("C", "#n"); let __hs_class_C; export class C extends B { static { __hs_class_C = this; } constructor(...args) { if (typeof __hs_stale_98a52db0 !== "undefined" && __hs_stale_98a52db0 && __hs_live.stale) return __hs.construct("C", args, new.target); super(...args); }
         [__hs_private_C_n] = 0;
         static made = __hs.staticFresh("C", "made") ? (0) : undefined;
         tag = make();
         get n() { return this[__hs_private_C_n]; }
-        bump() { if (typeof __hs_stale_98a52db0 !== "undefined" && __hs_live.stale) return __hs.method("C", "bump", false, this, arguments); this[__hs_private_C_n]++; return __hs_private_C_n in this ? new __hs_class_C() : null; }
+        bump() { if (typeof __hs_stale_98a52db0 !== "undefined" && __hs_stale_98a52db0 && __hs_live.stale) return __hs.method("C", "bump", false, this, arguments); this[__hs_private_C_n]++; return __hs_private_C_n in this ? new __hs_class_C() : null; }
       } C = __hs_class_C = __hs.cls("C", C, { [__hs_private_C_n]() { return (0); }, ["tag"]() { return (make()); } });"
     `);
   });
