@@ -1,6 +1,6 @@
 import type { Comment } from 'oxc-parser';
 import type { BindingSchema, ClassSchema, FieldSchema } from '../runtime/contract.ts';
-import { boundIdentifiers, unwrapExpression, type Node } from './ast.ts';
+import { boundIdentifiers, unwrapExpression, varIdentifiers, type Node } from './ast.ts';
 import { textHash } from './hash.ts';
 import { RUNTIME_SPECIFIER } from '../runtime/contract.ts';
 
@@ -11,6 +11,8 @@ export interface StateDeclaration {
   exported: boolean;
   reset: boolean;
   isVar: boolean;
+  /** A `// @hotstate keep` const: state, but still not assignable. */
+  constant: boolean;
 }
 
 /** A top-level function: a declaration, or a `const` initialized with an arrow or function expression. */
@@ -43,6 +45,8 @@ export interface Inventory {
   topLevelAwait: boolean;
   /** `export { x }` specifiers without a source (their local may be a cell). */
   exportSpecifiers: Node[];
+  /** Every `var` of the module's scope, also ones declared in top-level blocks and loop heads. */
+  moduleVars: string[];
   /**
    * Exported names whose importers keep working across updates without re-running: state
    * (mirrored), functions and classes (one identity). `null` when every export is such a name.
@@ -72,14 +76,47 @@ function leadingDirective(code: string, comments: Comment[], statement: Node): D
 
 function typeText(code: string, annotated: Node | null | undefined): string | undefined {
   const annotation = annotated?.typeAnnotation?.typeAnnotation as Node | undefined;
-  return annotation ? code.slice(annotation.start, annotation.end).replace(/\s+/g, ' ').trim() : undefined;
+  return annotation ? normalizeType(code.slice(annotation.start, annotation.end)) : undefined;
+}
+
+/**
+ * A declared type as text that does not change when only its formatting does: comments dropped,
+ * white space kept only between two word characters, and parentheses around the whole removed.
+ */
+export function normalizeType(text: string): string {
+  let out = text
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/\/\/[^\n]*/g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/ ?([^\w$ ]) ?/g, '$1')
+    .trim();
+  while (out.startsWith('(') && out.endsWith(')') && balanced(out.slice(1, -1))) out = out.slice(1, -1);
+  return out.replace(/^\|/, '');
+}
+
+function balanced(text: string): boolean {
+  let depth = 0;
+  for (const ch of text) {
+    if (ch === '(') depth++;
+    else if (ch === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
 }
 
 function hasTopLevelAwait(node: Node | null | undefined): boolean {
   if (!node || typeof node !== 'object') return false;
   if (node.type === 'AwaitExpression' || (node.type === 'ForOfStatement' && node.await)) return true;
   if (node.type === 'VariableDeclaration' && node.kind === 'await using') return true;
-  if (/Function|Class/.test(node.type) && node.type !== 'ClassBody') return false;
+  if (/Function/.test(node.type)) return false;
+  if (node.type === 'ClassDeclaration' || node.type === 'ClassExpression') {
+    // The heritage, decorators and computed keys run with the module; member bodies do not.
+    const parts: Array<Node | null | undefined> = [node.superClass, ...(node.decorators ?? [])];
+    for (const member of node.body.body as Node[]) {
+      if (member.computed) parts.push(member.key);
+      parts.push(...((member.decorators ?? []) as Node[]));
+    }
+    return parts.some((part) => hasTopLevelAwait(part));
+  }
   for (const key in node) {
     if (key === 'type' || key === 'start' || key === 'end') continue;
     const value = node[key];
@@ -106,6 +143,7 @@ export function inventory(program: Node, code: string, comments: Comment[], line
     bindings: [],
     topLevelAwait: false,
     exportSpecifiers: [],
+    moduleVars: [],
     stableExports: null,
   };
   /** Exported name → local name, or null for exports that are code whatever their local is. */
@@ -164,7 +202,7 @@ export function inventory(program: Node, code: string, comments: Comment[], line
       const isState = kind === 'let' || kind === 'var' || (kind === 'const' && directive === 'keep');
       if (isState) {
         const reset = directive === 'reset';
-        result.state.push({ statement, declaration, exported, reset, isVar: kind === 'var' });
+        result.state.push({ statement, declaration, exported, reset, isVar: kind === 'var', constant: kind === 'const' });
         for (const declarator of declaration.declarations as Node[]) {
           const ids = boundIdentifiers(declarator.id);
           for (const id of ids) {
@@ -200,11 +238,18 @@ export function inventory(program: Node, code: string, comments: Comment[], line
       result.bindings.push({ name: declaration.id.name, kind: 'class', line: line(declaration.start) });
     }
   }
+  // Every `var` of the module's scope is state, also one declared in a top-level block or loop.
+  for (const id of varIdentifiers(program)) {
+    if (!result.moduleVars.includes(id.name)) result.moduleVars.push(id.name);
+    if (result.cells.has(id.name)) continue;
+    result.cells.add(id.name);
+    result.bindings.push({ name: id.name, kind: 'state', line: line(id.start) });
+  }
+  result.bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const name of exportedLocals) if (result.cells.has(name)) result.exportedCells.add(name);
   const stableLocals = new Set([...result.cells, ...result.functions.map((f) => f.name), ...result.classes.map((c) => c.name)]);
   const stable = [...exports].filter(([, local]) => local !== null && stableLocals.has(local)).map(([name]) => name);
   result.stableExports = stable.length === exports.size ? null : stable.sort();
-  result.bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return result;
 }
 

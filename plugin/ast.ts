@@ -104,19 +104,18 @@ export function lexicalNames(statements: Node[]): string[] {
   return names;
 }
 
-/** `var` names hoisted to the function (or module) whose body this is; nested functions excluded. */
-export function varNames(node: Node | null | undefined, out: string[] = []): string[] {
+/** `var` declarations hoisted to the function (or module) whose body this is; nested functions excluded. */
+export function varIdentifiers(node: Node | null | undefined, out: Node[] = []): Node[] {
   if (!node) return out;
   switch (node.type) {
     case 'VariableDeclaration':
-      if (node.kind === 'var' && !node.declare) for (const d of node.declarations as Node[]) out.push(...boundNames(d.id));
+      if (node.kind === 'var' && !node.declare) for (const d of node.declarations as Node[]) boundIdentifiers(d.id, out);
       return out;
     case 'FunctionDeclaration':
     case 'FunctionExpression':
     case 'ArrowFunctionExpression':
     case 'ClassDeclaration':
     case 'ClassExpression':
-      return out;
     case 'ExpressionStatement':
     case 'ReturnStatement':
     case 'ThrowStatement':
@@ -125,7 +124,34 @@ export function varNames(node: Node | null | undefined, out: string[] = []): str
   if (node.type.startsWith('TS') && node.type !== 'TSModuleBlock') return out;
   forEachChild(node, (child, key) => {
     if (key === 'test' || key === 'update' || key === 'discriminant' || key === 'right' || key === 'argument') return;
-    varNames(child, out);
+    varIdentifiers(child, out);
   });
   return out;
+}
+
+export const varNames = (node: Node | null | undefined): string[] => varIdentifiers(node).map((id) => id.name as string);
+
+/**
+ * Offsets where a statement or class element starts right after a sibling that does not end in
+ * `;` or `}`: code written without semicolons, where an automatic semicolon ends the sibling.
+ * Text inserted there must not start with `(` or `[` without a `;` first, or it would continue
+ * the sibling (`a()\n(0, f.v)()` calls what `a()` returned).
+ */
+export function asiHazards(program: Node, code: string): Set<number> {
+  const starts = new Set<number>();
+  const visit = (node: Node): void => {
+    const list =
+      node.type === 'Program' || node.type === 'BlockStatement' || node.type === 'StaticBlock' || node.type === 'ClassBody' || node.type === 'TSModuleBlock'
+        ? (node.body as Node[])
+        : node.type === 'SwitchCase'
+          ? (node.consequent as Node[])
+          : undefined;
+    list?.forEach((item, i) => {
+      const previous = list[i - 1];
+      if (previous !== undefined && !';}'.includes(code[previous.end - 1]!)) starts.add(item.start);
+    });
+    forEachChild(node, visit);
+  };
+  visit(program);
+  return starts;
 }

@@ -11,8 +11,8 @@ export interface Parsed {
 function langOf(filename: string): 'js' | 'jsx' | 'ts' | 'tsx' {
   const ext = /\.([cm]?[jt]sx?)$/.exec(filename)?.[1] ?? 'ts';
   if (ext.endsWith('tsx')) return 'tsx';
-  if (ext.endsWith('jsx')) return 'jsx';
-  return ext.includes('t') ? 'ts' : 'js';
+  // Plain JavaScript is parsed as JSX too: projects may put JSX in `.js` files.
+  return ext.includes('t') ? 'ts' : 'jsx';
 }
 
 /** Parses a module; a syntax error becomes a `HotstateError` naming file, line and column. */

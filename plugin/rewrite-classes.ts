@@ -82,7 +82,7 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
     if (member.type !== 'PropertyDefinition' || member.static || member.declare) continue;
     const key = keyLiteral(frame, member);
     if (key === undefined) continue;
-    const value = member.value ? s.slice(member.value.start, member.value.end) : 'undefined';
+    const value = member.value ? s.slice(member.value.start, member.value.end) : 'void 0';
     initializers.push(`[${key}]() { return (${value}); }`);
   }
 
@@ -105,9 +105,9 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
         const fieldName = memberName(member);
         if (fieldName === undefined) continue;
         s.prependLeft(value.start, `${names.hs}.staticFresh(${nameLiteral}, ${JSON.stringify(fieldName)}) ? (`);
-        s.appendLeft(value.end, ') : undefined');
+        s.appendLeft(value.end, ') : void 0');
       } else if (!node.superClass && mayHaveEffects(value)) {
-        s.prependLeft(value.start, `${stale} ? undefined : (`);
+        s.prependLeft(value.start, `${stale} ? void 0 : (`);
         s.appendLeft(value.end, ')');
       }
     }

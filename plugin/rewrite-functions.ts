@@ -14,12 +14,12 @@ import type { EmittedNames } from './names.ts';
  * - `const f = (a) => ...` becomes `const f = __hs.fn("f", { f(a) { ... } }.f)`: a method is,
  *   like an arrow, not constructible and has no `prototype`, while it still has `arguments` for
  *   forwarding; a top-level arrow's `this` is `undefined`, so `this` in its body is rewritten to
- *   `undefined`.
+ *   `(void 0)` (not `undefined`, which a module may declare).
  * - `const f = function () {}` becomes `const f = __hs.fn("f", { f: function () { ... } }.f)`,
  *   which keeps the inferred name.
  */
 export function prologue(names: EmittedNames, name: string, fn: Node, converted: boolean): string {
-  const forward = `${names.hs}.forward(${JSON.stringify(name)}, ${converted ? 'undefined, arguments, undefined' : 'this, arguments, new.target'})`;
+  const forward = `${names.hs}.forward(${JSON.stringify(name)}, ${converted ? 'void 0, arguments, void 0' : 'this, arguments, new.target'})`;
   return ` if ${names.stale} return ${fn.generator ? 'yield* ' : ''}${forward};`;
 }
 
@@ -28,12 +28,21 @@ export function preludeForDeclaration(names: EmittedNames, name: string): string
   return `${name} = ${names.hs}.fn(${JSON.stringify(name)}, ${name});`;
 }
 
+/** The offset of the first character at or after `from` that is neither white space nor in a comment. */
+function skipTrivia(code: string, from: number): number {
+  let i = from;
+  for (;;) {
+    while (i < code.length && /\s/.test(code[i]!)) i++;
+    if (code.startsWith('/*', i)) i = code.indexOf('*/', i + 2) + 2;
+    else if (code.startsWith('//', i)) i = code.indexOf('\n', i);
+    else return i;
+  }
+}
+
 /** The offset of the `=>` token at or after `from`, skipping comments. */
 function findArrow(code: string, from: number): number {
-  for (let i = from; i < code.length - 1; i++) {
-    if (code[i] === '/' && code[i + 1] === '*') i = code.indexOf('*/', i + 2) + 1;
-    else if (code[i] === '/' && code[i + 1] === '/') i = code.indexOf('\n', i);
-    else if (code[i] === '=' && code[i + 1] === '>') return i;
+  for (let i = skipTrivia(code, from); i < code.length - 1; i = skipTrivia(code, i + 1)) {
+    if (code[i] === '=' && code[i + 1] === '>') return i;
   }
   throw new Error(`no => after offset ${from}`);
 }
@@ -55,7 +64,7 @@ export function rewriteFunction(s: MagicString, binding: FunctionBinding, names:
   // Arrow → method shorthand.
   const params = fn.params as Node[];
   const head = fn.async ? fn.start + 'async'.length : fn.start;
-  const afterHead = code.slice(head).search(/\S/) + head;
+  const afterHead = skipTrivia(code, head);
   const parenthesized = code[afterHead] === '(' || code[afterHead] === '<';
   s.prependLeft(fn.start, fn.async ? register : register + name);
   if (fn.async) s.appendLeft(head, ` ${name}`);
@@ -63,7 +72,12 @@ export function rewriteFunction(s: MagicString, binding: FunctionBinding, names:
     s.appendLeft(params[0]!.start, '(');
     s.appendLeft(params[0]!.end, ')');
   }
-  const searchFrom = (fn.returnType as Node | null)?.end ?? params[params.length - 1]?.end ?? afterHead;
+  const searchFrom = Math.max(
+    (fn.returnType as Node | null)?.end ?? 0,
+    params[params.length - 1]?.end ?? 0,
+    (fn.typeParameters as Node | null)?.end ?? 0,
+    afterHead,
+  );
   const arrow = findArrow(code, searchFrom);
   s.overwrite(arrow, arrow + 2, '');
   if (body.type === 'BlockStatement') s.appendLeft(body.start + 1, prologue(names, name, fn, true));

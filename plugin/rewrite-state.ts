@@ -10,7 +10,7 @@ import type { EmittedNames } from './names.ts';
  *   export let count: number = 0, { a, b: [c = a] } = load();
  * becomes
  *   const count = __hs.cell("count", true); if (count.fresh) count.init(0);
- *   let __hs_export_count = count.v; count.mirror((v) => { __hs_export_count = v; }); export { __hs_export_count as count };
+ *   let __hs_export_count = count.v; __hs.mirror(count, (v) => { __hs_export_count = v; }); export { __hs_export_count as count };
  *   const a = __hs.cell("a"); const c = ...; if (a.fresh || c.fresh) ({ a: (a.fresh ? a : __hs.sink).v, b: [(c.fresh ? c : __hs.sink).v = a.v] } = load());
  *
  * Destructuring assigns straight into the cells, in order, so a default can read a binding
@@ -23,13 +23,12 @@ export function rewriteState(s: MagicString, decl: StateDeclaration, names: Emit
   const declarators = declaration.declarations as Node[];
   if (decl.exported) s.remove(statement.start, declaration.start);
   s.remove(declaration.start, declarators[0]!.start);
-  const cellOf = (name: string): string =>
-    decl.isVar ? '' : `const ${name} = ${names.hs}.cell(${JSON.stringify(name)}${exportedCells.has(name) ? ', true' : ''}); `;
+  const cellOf = (name: string): string => (decl.isVar ? '' : `const ${name} = ${cellCall(names, name, exportedCells.has(name), decl.constant)}; `);
   const mirrorOf = (name: string): string => {
     if (!exportedCells.has(name)) return '';
     const mirror = names.mirror(name);
     const exportList = decl.exported ? ` export { ${mirror} as ${name} };` : '';
-    return ` let ${mirror} = ${name}.v; ${name}.mirror((v) => { ${mirror} = v; });${exportList}`;
+    return ` let ${mirror} = ${name}.v; ${names.hs}.mirror(${name}, (v) => { ${mirror} = v; });${exportList}`;
   };
 
   declarators.forEach((declarator, i) => {
@@ -42,7 +41,7 @@ export function rewriteState(s: MagicString, decl: StateDeclaration, names: Emit
       if (init) {
         s.overwrite(id.start, init.start, head);
         s.appendLeft(init.end, `);${mirrorOf(name)}`);
-      } else s.overwrite(id.start, declarator.end, decl.isVar ? mirrorOf(name) : `${head}undefined);${mirrorOf(name)}`);
+      } else s.overwrite(id.start, declarator.end, decl.isVar ? mirrorOf(name) : `${head}void 0);${mirrorOf(name)}`);
       return;
     }
     const ids = boundIdentifiers(id);
@@ -58,13 +57,19 @@ export function rewriteState(s: MagicString, decl: StateDeclaration, names: Emit
   if (code[declaration.end - 1] !== ';') s.appendLeft(declaration.end, ';');
 }
 
+/** `__hs.cell("x")`, with the options the binding needs. */
+export function cellCall(names: EmittedNames, name: string, exported: boolean, constant = false): string {
+  const options = [exported ? 'exported: true' : '', constant ? 'constant: true' : ''].filter(Boolean).join(', ');
+  return `${names.hs}.cell(${JSON.stringify(name)}${options ? `, { ${options} }` : ''})`;
+}
+
 /**
  * A `var` nested in a top-level block or loop head declares a module-level binding too: its cell
  * is created in the prelude, and the declaration becomes an assignment to it (`var i = 0` →
  * `i.v = 0`, `for (var x of xs)` → `for (x.v of xs)`); declarators without an initializer
  * disappear, as a repeated `var` does nothing.
  */
-export function rewriteNestedVar(s: MagicString, declaration: Node, position: 'statement' | 'for-init' | 'for-left'): void {
+export function rewriteNestedVar(s: MagicString, declaration: Node, position: 'statement' | 'for-init' | 'for-left', asiGuard: string): void {
   const declarators = declaration.declarations as Node[];
   const assigned = position === 'for-left' ? declarators : declarators.filter((d) => d.init);
   for (const declarator of declarators) {
@@ -89,9 +94,9 @@ export function rewriteNestedVar(s: MagicString, declaration: Node, position: 's
   });
   const first = assigned[0]!;
   if (position === 'statement' && first.id.type === 'ObjectPattern') {
-    s.prependLeft(first.id.start, '(');
+    s.prependLeft(first.id.start, `${asiGuard}(`);
     s.appendLeft(assigned.at(-1)!.end, ')');
-  }
+  } else if (position === 'statement' && first.id.type === 'ArrayPattern') s.prependLeft(first.id.start, asiGuard);
 }
 
 /** Every `var` declaration nested in the module's top-level code (not in functions or classes). */

@@ -7,7 +7,7 @@ import {
   type ModuleMeta,
   type ModuleSchema,
 } from '../runtime/contract.ts';
-import { varNames, type Node } from './ast.ts';
+import { asiHazards, type Node } from './ast.ts';
 import { classSchema, directiveOf, inventory } from './analyze.ts';
 import { textHash } from './hash.ts';
 import { lineIndex } from './lines.ts';
@@ -15,7 +15,7 @@ import { EmittedNames } from './names.ts';
 import { parseModule } from './parse.ts';
 import { classFrame, rewriteClass, type ClassFrame } from './rewrite-classes.ts';
 import { preludeForDeclaration, rewriteFunction } from './rewrite-functions.ts';
-import { nestedVars, rewriteNestedVar, rewriteState } from './rewrite-state.ts';
+import { cellCall, nestedVars, rewriteNestedVar, rewriteState } from './rewrite-state.ts';
 import { ReferenceWalker, type WalkHandler } from './walk.ts';
 
 export interface TransformOptions {
@@ -57,15 +57,9 @@ export function transform(code: string, options: TransformOptions): TransformRes
   const line = lineIndex(code);
   const names = new EmittedNames(code, textHash(`${options.id}\0${code}`));
   const found = inventory(program as unknown as Node, code, comments, line);
-  // Every `var` of the module's scope is state, also one declared in a top-level block or loop.
-  const moduleVars = [...new Set(varNames(program as unknown as Node))];
-  for (const name of moduleVars) {
-    if (found.cells.has(name)) continue;
-    found.cells.add(name);
-    found.bindings.push({ name, kind: 'state', line: 1 });
-  }
-  found.bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const s = new MagicString(code);
+  const hazards = asiHazards(program as unknown as Node, code);
+  const asiGuard = (offset: number): string => (hazards.has(offset) ? ';' : '');
   const diagnostics: Diagnostic[] = [];
 
   const frames = new Map<Node, ClassFrame>(found.classes.map((binding) => [binding.node, classFrame(binding, names)]));
@@ -82,7 +76,7 @@ export function transform(code: string, options: TransformOptions): TransformRes
           s.overwrite(id.start, id.end, `${key}: ${name}.v`);
         } else if ((parent?.type === 'CallExpression' && info.key === 'callee') || (parent?.type === 'TaggedTemplateExpression' && info.key === 'tag')) {
           // `f()` must not become a method call on the cell: keep `this` undefined.
-          s.overwrite(id.start, id.end, `(0, ${name}.v)`);
+          s.overwrite(id.start, id.end, `${asiGuard(id.start)}(0, ${name}.v)`);
         } else s.appendLeft(id.end, '.v');
       } else if (found.onceNames.has(name) && info.parent?.type === 'CallExpression' && info.key === 'callee') {
         s.overwrite(id.start, id.end, `${names.hs}.once`);
@@ -99,10 +93,10 @@ export function transform(code: string, options: TransformOptions): TransformRes
       s.overwrite(name.start, name.end, (owner as ClassFrame).privates.get(name.name)!);
     },
     privateKey(key, owner) {
-      s.overwrite(key.start, key.end, `[${(owner as ClassFrame).privates.get(key.name)!}]`);
+      s.overwrite(key.start, key.end, `${asiGuard(key.start)}[${(owner as ClassFrame).privates.get(key.name)!}]`);
     },
     thisInArrow(node) {
-      s.overwrite(node.start, node.end, 'undefined');
+      s.overwrite(node.start, node.end, '(void 0)');
     },
     enterClass(node) {
       return frames.get(node);
@@ -121,7 +115,7 @@ export function transform(code: string, options: TransformOptions): TransformRes
   for (const frame of frames.values()) rewriteClass(s, frame, names);
   for (const fn of found.functions) rewriteFunction(s, fn, names, code);
   for (const declaration of found.state) rewriteState(s, declaration, names, found.exportedCells, code);
-  for (const nested of nestedVars(program as unknown as Node)) rewriteNestedVar(s, nested.declaration, nested.position);
+  for (const nested of nestedVars(program as unknown as Node)) rewriteNestedVar(s, nested.declaration, nested.position, asiGuard(nested.declaration.start));
 
   for (const member of found.classes.flatMap((c) => c.node.body.body as Node[])) {
     if (member.type === 'AccessorProperty') {
@@ -144,7 +138,11 @@ export function transform(code: string, options: TransformOptions): TransformRes
     onIncompatible: options.onIncompatible ?? 'reset',
     staleGlobal: names.staleGlobal,
   };
-  s.prepend(prelude(names, meta, found, moduleVars, options.runtime ?? RUNTIME_SPECIFIER));
+  // After a hashbang line, which must stay first.
+  const hashbang = (program as unknown as Node).hashbang as Node | null;
+  const preludeText = prelude(names, meta, found, options.runtime ?? RUNTIME_SPECIFIER);
+  if (hashbang) s.appendLeft(hashbang.end, `\n${preludeText}`);
+  else s.prepend(preludeText);
   s.append(`\n${names.hs}.commit();\n`);
 
   return {
@@ -155,23 +153,25 @@ export function transform(code: string, options: TransformOptions): TransformRes
   };
 }
 
-function prelude(names: EmittedNames, meta: ModuleMeta, found: ReturnType<typeof inventory>, moduleVars: string[], runtime: string): string {
+function prelude(names: EmittedNames, meta: ModuleMeta, found: ReturnType<typeof inventory>, runtime: string): string {
   const enter = found.topLevelAwait ? `await ${names.runtime}.enterQueued` : `${names.runtime}.enter`;
+  const hot = `${names.hs}_hot`;
+  const settle = `(m) => ${names.runtime}.settle(${hot}, m)`;
   const parts = [
     `import { ${RUNTIME_EXPORT} as ${names.runtime} } from ${JSON.stringify(runtime)};`,
-    `var ${names.hs} = ${enter}(import.meta.hot, ${JSON.stringify(meta)}, ${names.live});`,
+    `var ${hot} = import.meta.hot;`,
     // Vite's import analysis looks for a literal `import.meta.hot.accept(` / `.acceptExports([...])`.
     // A module whose exports all keep working across versions (state, functions, classes) accepts
     // itself; one that also exports code (a plain const, a default expression, a re-export) accepts
     // only the stable exports, so importers of the code exports run again and see new values.
+    // It comes before `enter`, so that a version `enter` refuses still has it for the next update.
     found.stableExports === null
-      ? `if (import.meta.hot) import.meta.hot.accept(${names.hs}.settle);`
-      : `if (import.meta.hot) import.meta.hot.acceptExports(${JSON.stringify(found.stableExports)}, ${names.hs}.settle);`,
+      ? `if (import.meta.hot) import.meta.hot.accept(${settle});`
+      : `if (import.meta.hot) import.meta.hot.acceptExports(${JSON.stringify(found.stableExports)}, ${settle});`,
+    `var ${names.hs} = ${enter}(${hot}, ${JSON.stringify(meta)}, ${names.live});`,
     `function ${names.live}() {}`,
   ];
   for (const fn of found.functions) if (!fn.declarator) parts.push(preludeForDeclaration(names, fn.name));
-  for (const name of moduleVars) {
-    parts.push(`const ${name} = ${names.hs}.cell(${JSON.stringify(name)}${found.exportedCells.has(name) ? ', true' : ''});`);
-  }
+  for (const name of found.moduleVars) parts.push(`const ${name} = ${cellCall(names, name, found.exportedCells.has(name))};`);
   return parts.join(' ');
 }

@@ -10,7 +10,7 @@ import { transform } from './transform.ts';
 
 export type { HotstateOptions, FilterPattern } from './options.ts';
 
-const SCRIPT = /\.(?:[mc]?ts|tsx|m?js|jsx)$/;
+const SCRIPT = /\.(?:m?ts|tsx|m?js|jsx)$/;
 
 /** The runtime entry next to this file: built `.js` in the package, `.ts` in a source checkout. */
 function runtimeEntry(): string {
@@ -84,18 +84,23 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
           return { code: result.code, map: result.map };
         } catch (error) {
           if (error instanceof HotstateError) this.error(error.message);
-          throw error;
+          // A bug in the transform must not make a valid module unloadable.
+          this.warn(
+            `internal error while instrumenting ${id}; the module is served without hotstate, so its state is not kept across updates. ` +
+              `This is a bug in hotstate; please report it with this file. ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          );
+          return null;
         }
       },
     },
 
     configureServer(server) {
       for (const environment of Object.values(server.environments)) {
-        environment.hot.on(REPORT_EVENT, (report: UpdateReport) => {
+        environment.hot.on(REPORT_EVENT, (report: UpdateReport, client) => {
           const text = formatReport(report);
           if (report.status === 'applied') config.logger.info(text, { timestamp: true });
           else config.logger.error(text, { timestamp: true });
-          environment.hot.send(UPDATE_EVENT, report);
+          client.send(UPDATE_EVENT, report);
         });
       }
     },

@@ -31,25 +31,50 @@ export class MirroredCell<T = unknown> {
   #value: T = undefined as T;
   #mirrors: Array<(value: T) => void> = [];
   fresh = true;
+  /** A `// @hotstate keep` const: assigning to it throws as assigning to a const does. */
+  readonly constant: boolean;
+
+  constructor(constant = false) {
+    this.constant = constant;
+  }
 
   get v(): T {
     return this.#value;
   }
 
   set v(value: T) {
+    if (this.constant) throw new TypeError('Assignment to constant variable.');
+    this.#set(value);
+  }
+
+  #set(value: T): void {
     this.#value = value;
     const mirrors = this.#mirrors;
     for (let i = 0; i < mirrors.length; i++) mirrors[i]!(value);
   }
 
   init(value: T): void {
-    this.v = value;
+    this.#set(value);
   }
 
-  /** Registers one version's exported binding; emitted right after that binding's declaration. */
+  /** Puts back a value a rolled-back version overwrote (also for constants). */
+  restore(value: T): void {
+    this.#set(value);
+  }
+
+  /**
+   * Registers one version's exported binding. Every write then costs one call per registered
+   * version: importers loaded before an update may still read an old version's binding.
+   */
   mirror(set: (value: T) => void): void {
     this.#mirrors.push(set);
     set(this.#value);
+  }
+
+  /** Undoes `mirror` (a version that rolled back). */
+  unmirror(set: (value: T) => void): void {
+    const i = this.#mirrors.lastIndexOf(set);
+    if (i !== -1) this.#mirrors.splice(i, 1);
   }
 }
 

@@ -10,18 +10,20 @@
  *
  * ```ts
  * import { __hotstate as __hs_rt } from "hotstate/runtime";
- * const __hs = __hs_rt.enter(import.meta.hot, { contract: 1, id: "src/counter.ts", ... });
- * if (import.meta.hot) { import.meta.hot.accept(__hs.settle) }   // literal, for Vite's import analysis
+ * // literal, for Vite's import analysis; registered before `enter` so a refused version still has it
+ * if (import.meta.hot) import.meta.hot.accept((m) => __hs_rt.settle(import.meta.hot, m));
+ * var __hs = __hs_rt.enter(import.meta.hot, { contract: 2, id: "src/counter.ts", ... }, __hs_live);
+ * function __hs_live() {}                           // this version's liveness marker (hoisted)
  * inc = __hs.fn("inc", inc);                        // function declarations: one stable identity
  * const count = __hs.cell("count");                 // `let count = 0` lives in a store cell...
- * if (count.fresh) count.init(0);                   // ...initialized only when the store had no value
- * function inc() { if (__hs.stale) return __hs.forward("inc", this, arguments, new.target); count.v++ }
+ * if (count.fresh) count.init(0);                   // ...initialized only on the evaluation that created it
+ * function inc() { if (typeof G !== "undefined" && G && __hs_live.stale) return __hs.forward("inc", this, arguments, new.target); count.v++ }
  * __hs.commit();                                    // last statement: the update is complete
  * ```
  */
 
 /** Bumped whenever emitted code and runtime would disagree about anything below. */
-export const CONTRACT_VERSION = 1;
+export const CONTRACT_VERSION = 2;
 
 /** The module specifier the emitted code imports the runtime from. */
 export const RUNTIME_SPECIFIER = 'hotstate/runtime';

@@ -4,7 +4,7 @@
  * Nothing here depends on TypeScript or Vite: the same file runs in the browser, in Vite's
  * module runner and under plain Node.
  */
-import { enter, enterQueued } from './lineage.ts';
+import { enter, enterQueued, settle } from './lineage.ts';
 import type { Cleanup, Setup } from './once.ts';
 
 export type { Cleanup, Setup } from './once.ts';
@@ -36,5 +36,5 @@ export function once(key: string, setup: Setup, deps?: readonly unknown[]): void
 }
 
 /** @internal The entry point of instrumented code. Not part of the public API. */
-export const __hotstate: { enter: typeof enter; enterQueued: typeof enterQueued } = { enter, enterQueued };
+export const __hotstate: { enter: typeof enter; enterQueued: typeof enterQueued; settle: typeof settle } = { enter, enterQueued, settle };
 

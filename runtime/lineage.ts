@@ -11,6 +11,7 @@ import {
 import { HotstateError, internalError } from './errors.ts';
 import { internalObjects, liveInstances } from './instances.ts';
 import { runSetup, sameDeps, type OnceRecord, type Setup } from './once.ts';
+import { formatReport } from './report.ts';
 import { classFields, fieldKey, planUpdate, type UpdatePlan } from './schema-diff.ts';
 
 /**
@@ -59,12 +60,18 @@ export class Lineage {
   failure: { status: 'rolled-back' | 'rejected'; error: string } | undefined;
   /** The last failed evaluation was already rolled back and reported (so `settle` stays quiet). */
   failureReported = false;
+  /** Resolves when the last queued (top-level await) version settled; see `enterQueued`. */
+  queue: Promise<void> = Promise.resolve();
   hot: HotContext | undefined;
 
   constructor(readonly id: string) {}
 
   report(report: UpdateReport): void {
     this.hot?.send(REPORT_EVENT, report);
+    // In a page the dev server's terminal is out of sight: say it in the console too.
+    if (typeof document !== 'undefined') {
+      (report.status === 'applied' ? console.info : console.warn)(formatReport(report));
+    }
   }
 
   /** Runs every `once` cleanup: the module is gone. */
@@ -84,8 +91,8 @@ function lineageFor(hot: HotContext | undefined, id: string): Lineage {
 }
 
 function checkMeta(meta: ModuleMeta): void {
-  if (meta.contract !== CONTRACT_VERSION) {
-    const newer = meta.contract > CONTRACT_VERSION ? 'the plugin is newer than the runtime' : 'the runtime is newer than the plugin';
+  if (meta.contract !== CONTRACT_VERSION || typeof meta.staleGlobal !== 'string') {
+    const newer = (meta.contract ?? 0) > CONTRACT_VERSION ? 'the plugin is newer than the runtime' : 'the runtime is newer than the plugin';
     throw new HotstateError(
       `this module was instrumented for runtime contract ${meta.contract}, but the loaded hotstate/runtime speaks contract ${CONTRACT_VERSION} (${newer}). ` +
         `Make sure one copy of hotstate is installed (npm ls hotstate), then restart the dev server.`,
@@ -97,23 +104,53 @@ function checkMeta(meta: ModuleMeta): void {
 /**
  * Starts evaluating one version of a module: the first statement of every instrumented module.
  *
- * Emitted as `const __hs = __hotstate.enter(import.meta.hot, { contract, id, schema, onIncompatible })`.
+ * Emitted as `var __hs = __hotstate.enter(import.meta.hot, { contract, id, schema, ... }, __hs_live)`.
  * On a hot update the new version becomes current at once (so its own top-level code already
  * runs the new functions and methods), and every change it makes is logged so that a failure
  * before `commit()` restores the store, the classes and the functions exactly.
  */
 export function enter(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker): Version {
-  const version = begin(hot, meta, marker);
+  const version = begin(hot, meta, marker, false);
   // A module without top-level await evaluates synchronously: if its version is still pending
   // once the current job is done, the evaluation threw. Roll back at once, whoever imported it.
   queueMicrotask(() => version.abandonIfPending());
   return version;
 }
 
-function begin(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker): Version {
+/**
+ * `enter` for modules with top-level `await`: updates of one module wait for each other, in the
+ * order they arrived, so each one starts from the state the previous one committed.
+ */
+export async function enterQueued(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker): Promise<Version> {
+  if (hot === undefined) return begin(hot, meta, marker, true);
+  const lineage = lineageFor(hot, meta.id);
+  const previous = lineage.queue;
+  let release!: () => void;
+  lineage.queue = new Promise<void>((resolve) => (release = resolve));
+  await previous;
+  try {
+    const version = begin(hot, meta, marker, true);
+    void version.settled.then(release);
+    return version;
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+function begin(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker, async: boolean): Version {
   checkMeta(meta);
   const lineage = lineageFor(hot, meta.id);
-  if (lineage.pending !== undefined) lineage.pending.rollback();
+  const pending = lineage.pending;
+  if (pending !== undefined) {
+    if (pending.async) {
+      throw new HotstateError(
+        'an update arrived while the previous version (which uses top-level await) was still evaluating; it was not applied. Save the file again.',
+        meta.id,
+      );
+    }
+    pending.rollback();
+  }
   lineage.hot = hot;
   lineage.failureReported = false;
   let plan: UpdatePlan;
@@ -124,17 +161,35 @@ function begin(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMa
     throw error;
   }
   // Defined (false) from now on, so V8 folds the prologues' test of it to a constant.
-  (globalThis as Record<string, unknown>)[meta.staleGlobal] ??= false;
-  const version = new Version(lineage, meta, plan, marker);
+  if (!(meta.staleGlobal in globalThis)) {
+    Object.defineProperty(globalThis, meta.staleGlobal, { value: false, writable: true, enumerable: false, configurable: true });
+  }
+  const version = new Version(lineage, meta, plan, marker, async);
   hot?.prune?.(() => lineage.dispose());
   return version;
 }
 
-/** `enter` for modules with top-level `await`: waits until an update still evaluating has settled. */
-export async function enterQueued(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker): Promise<Version> {
-  const pending = hot === undefined ? undefined : lineageFor(hot, meta.id).pending;
-  if (pending !== undefined) await pending.settled;
-  return begin(hot, meta, marker);
+/**
+ * The accept callback, registered before `enter` so that it is in place even when `enter`
+ * refuses a version: `import.meta.hot.accept((m) => __hotstate.settle(import.meta.hot, m))`.
+ * Vite calls the previous version's callback with the new module namespace, or with `undefined`
+ * when the new version failed to load or threw; then the failure is rolled back and reported.
+ */
+export function settle(hot: HotContext | undefined, mod: unknown): void {
+  const lineage = hot?.data?.[HOT_DATA_KEY];
+  if (mod !== undefined || !(lineage instanceof Lineage)) return;
+  const failed = lineage.pending;
+  if (failed !== undefined) failed.rollback();
+  else if (lineage.failureReported) {
+    lineage.failureReported = false;
+    return;
+  }
+  const failure = lineage.failure ?? {
+    status: 'rolled-back' as const,
+    error: 'the new version failed to load or threw while evaluating (see the error above); the previous version keeps running with its state',
+  };
+  lineage.failure = undefined;
+  lineage.report({ id: lineage.id, status: failure.status, entries: [], error: failure.error });
 }
 
 /**
@@ -178,7 +233,13 @@ export class Version {
     if (value) (globalThis as Record<string, unknown>)[this.meta.staleGlobal] = true;
   }
 
-  constructor(lineage: Lineage, meta: ModuleMeta, plan: UpdatePlan, marker: LivenessMarker) {
+  /** Whether this version awaits at the top level (it may be suspended while pending). */
+  readonly async: boolean;
+  /** True from `enter` until `commit` or `rollback`. */
+  #evaluating = true;
+
+  constructor(lineage: Lineage, meta: ModuleMeta, plan: UpdatePlan, marker: LivenessMarker, async: boolean) {
+    this.async = async;
     this.#marker = marker;
     this.lineage = lineage;
     this.meta = meta;
@@ -192,7 +253,10 @@ export class Version {
         const { v, fresh } = cell;
         const reset = plan.reset.get(name);
         this.#undo.push(() => {
-          if (cell.v !== v) cell.v = v;
+          if (cell.v !== v) {
+            if (cell instanceof MirroredCell) cell.restore(v);
+            else cell.v = v;
+          }
           cell.fresh = fresh;
         });
         if (reset !== undefined) cell.fresh = true;
@@ -200,28 +264,6 @@ export class Version {
     }
     lineage.pending = this;
   }
-
-  /**
-   * The accept callback: `import.meta.hot.accept(__hs.settle)`. Vite calls the previous version's
-   * callback with the new module namespace, or with `undefined` when the new version failed to
-   * load or threw while evaluating; then this rolls the failed version back.
-   */
-  readonly settle = (mod: unknown): void => {
-    const lineage = this.lineage;
-    if (mod !== undefined) return;
-    const failed = lineage.pending;
-    if (failed !== undefined) failed.rollback();
-    else if (lineage.failureReported) {
-      lineage.failureReported = false;
-      return;
-    }
-    const failure = lineage.failure ?? {
-      status: 'rolled-back' as const,
-      error: 'the new version failed to load or threw while evaluating (see the error above); the previous version keeps running with its state',
-    };
-    lineage.failure = undefined;
-    lineage.report({ id: lineage.id, status: failure.status, entries: [], error: failure.error });
-  };
 
   /** Where destructuring sends the values of bindings that already hold state (`(a.fresh ? a : __hs.sink).v`). */
   readonly sink: { v: unknown } = { v: undefined };
@@ -236,26 +278,51 @@ export class Version {
       id: lineage.id,
       status: 'rolled-back',
       entries: [],
-      error: 'the new version threw while evaluating (see the error above); the previous version keeps running with its state',
+      error: this.#isUpdate
+        ? 'the new version threw while evaluating (see the error above); the previous version keeps running with its state'
+        : 'the module threw while loading for the first time (see the error above); nothing was kept',
     });
   }
 
-  /** The store cell of a module-level state binding. `exported` cells also feed `export let` bindings. */
-  cell(name: string, exported = false): StateCell {
+  /**
+   * The store cell of a module-level state binding: `__hs.cell("count")`. An `exported` cell also
+   * feeds the module's `export let` bindings; a `constant` one (a `// @hotstate keep` const)
+   * refuses assignment.
+   */
+  cell(name: string, options: { exported?: boolean; constant?: boolean } = {}): StateCell {
     const lineage = this.lineage;
+    const exported = options.exported === true;
+    const constant = options.constant === true;
     let cell = lineage.cells.get(name);
-    if (cell === undefined || (exported && !(cell instanceof MirroredCell))) {
+    const fits = cell !== undefined && (cell instanceof MirroredCell ? cell.constant === constant : !exported && !constant);
+    if (cell === undefined || !fits) {
       const previous = cell;
-      const created: StateCell = exported ? new MirroredCell() : new Cell();
-      if (previous !== undefined) {
-        created.v = previous.v;
-        created.fresh = previous.fresh;
-      }
+      const created: StateCell = exported || constant ? new MirroredCell(constant) : new Cell();
       lineage.cells.set(name, created);
-      this.#undo.push(() => (previous === undefined ? lineage.cells.delete(name) : lineage.cells.set(name, previous)));
+      if (previous === undefined) this.#undo.push(() => lineage.cells.delete(name));
+      else {
+        // `let x` became `export let x` (or a kept const): closures of older versions still hold
+        // the previous cell, so it forwards to the new one.
+        if (created instanceof MirroredCell) created.restore(previous.v);
+        else created.v = previous.v;
+        created.fresh = previous.fresh;
+        Object.defineProperty(previous, 'v', { get: () => created.v, set: (value) => (created.v = value), configurable: true });
+        this.#undo.push(() => {
+          if (previous instanceof MirroredCell) Reflect.deleteProperty(previous, 'v');
+          else Object.defineProperty(previous, 'v', { value: created.v, writable: true, enumerable: true, configurable: true });
+          lineage.cells.set(name, previous);
+        });
+      }
       cell = created;
     }
     return cell;
+  }
+
+  /** Registers this version's exported binding of an `export let` (emitted right after its declaration). */
+  mirror(cell: StateCell, set: (value: unknown) => void): void {
+    if (!(cell instanceof MirroredCell)) throw internalError(`mirror() of a cell that is not exported (${this.meta.id})`);
+    cell.mirror(set);
+    this.#undo.push(() => cell.unmirror(set));
   }
 
   /** Registers this version's function `name`; returns the function's one stable identity. */
@@ -365,12 +432,11 @@ export class Version {
   construct(name: string, args: ArrayLike<unknown>, newTarget: unknown): object {
     const record = this.lineage.classes.get(name);
     if (record === undefined || record.version.stale) throw this.#removed(`class \`${name}\``);
-    if (newTarget !== record.stable) return Reflect.construct(record.latest as never, args, newTarget as never) as object;
-    // Constructing with a foreign new.target gives every instance a hidden class of its own in V8;
-    // construct normally and move the instance onto the stable prototype instead.
-    const instance = Reflect.construct(record.latest as never, args) as object;
-    Object.setPrototypeOf(instance, record.stable.prototype as object);
-    return instance;
+    // With a new.target from another class V8 gives each instance a hidden class of its own, which
+    // makes construction after an update slow (bench/README.md); moving a normally constructed
+    // instance onto the stable prototype instead would break `new.target`, `instanceof` and
+    // `Object.freeze(this)` inside the constructor, so correctness wins.
+    return Reflect.construct(record.latest as never, args, newTarget as never) as object;
   }
 
   /** Emitted in the prologue of every method: runs the newest version of the method `key`. */
@@ -393,6 +459,12 @@ export class Version {
 
   /** `once(key, setup, deps?)` for this module; see `hotstate/runtime`'s `once`. */
   once(key: string, setup: Setup, deps?: readonly unknown[]): void {
+    if (!this.#evaluating) {
+      throw new HotstateError(
+        `once('${key}') was called after the module finished evaluating. Call once() at the top level of the module, where it runs on every evaluation.`,
+        this.meta.id,
+      );
+    }
     if (this.#usedOnces.has(key)) {
       throw new HotstateError(`once('${key}') is called twice in one evaluation; give each call its own key.`, this.meta.id);
     }
@@ -416,6 +488,7 @@ export class Version {
     const lineage = this.lineage;
     if (lineage.pending !== this) return;
     lineage.pending = undefined;
+    this.#evaluating = false;
     lineage.current = this;
     lineage.schema = this.meta.schema;
     lineage.failure = undefined;
@@ -476,6 +549,7 @@ export class Version {
     for (let i = this.#undo.length - 1; i >= 0; i--) this.#undo[i]!();
     this.#undo.length = 0;
     lineage.pending = undefined;
+    this.#evaluating = false;
     this.stale = true;
     this.#resolveSettled();
   }

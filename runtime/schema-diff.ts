@@ -92,19 +92,23 @@ export function planUpdate(
   }
   for (const old of before.bindings) {
     if (!newBindings.has(old.name) && old.kind !== 'const') {
-      plan.entries.push({ name: old.name, outcome: 'dropped', reason: 'no longer declared; its value was released' });
+      const reason = isState(old)
+        ? 'no longer declared; its value was released'
+        : 'no longer declared; references taken before this update fail with an error when called';
+      plan.entries.push({ name: old.name, outcome: 'dropped', reason });
     }
   }
 
   const oldClasses = new Map(before.classes.map((cls) => [cls.name, cls]));
   for (const cls of after.classes) {
+    const existed = oldClasses.has(cls.name);
     const oldFields = new Map((oldClasses.get(cls.name)?.fields ?? []).map((field) => [fieldKey(cls.name, field), field]));
     for (const field of cls.fields) {
       const key = fieldKey(cls.name, field);
       const label = fieldLabel(cls.name, field);
       judge(key, label, oldFields.get(key), field, false);
       const entry = plan.entries[plan.entries.length - 1]!;
-      if (entry.outcome === 'initialized' && !field.static) entry.reason = 'new in this version; existing instances get it on first access';
+      if (entry.outcome === 'initialized' && !field.static && existed) entry.reason = 'new in this version; existing instances get it on first access';
       if (entry.outcome === 'reset' && !field.static) entry.reason += '; existing instances get the new initializer on next access';
       oldFields.delete(key);
     }

@@ -9,9 +9,10 @@ export type TypeChange = 'same' | 'widened' | 'incompatible';
 
 export function compareDeclaredTypes(before: string | undefined, after: string | undefined): TypeChange {
   if (before === undefined || after === undefined || before === after) return 'same';
-  const beforeMembers = splitUnion(before);
+  const beforeMembers = new Set(splitUnion(before));
   const afterMembers = new Set(splitUnion(after));
-  return beforeMembers.every((member) => afterMembers.has(member)) ? 'widened' : 'incompatible';
+  if (![...beforeMembers].every((member) => afterMembers.has(member))) return 'incompatible';
+  return beforeMembers.size === afterMembers.size ? 'same' : 'widened';
 }
 
 /** Splits `A | B<C | D> | (E | F)` at its top-level `|` only. */

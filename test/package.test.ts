@@ -24,6 +24,7 @@ await new Promise((r) => setTimeout(r, 200));
 writeFileSync('src/counter.ts', process.env.NEXT);
 const report = await reported;
 const result = { status: report.status, count: mod.count, after: mod.inc(), setups: mod.setups };
+await new Promise((r) => setTimeout(r, 100)); // let Vite finish the update before closing
 await runner.close(); await server.close();
 console.log(JSON.stringify(result));
 `;

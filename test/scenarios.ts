@@ -241,6 +241,25 @@ export const scenarios: Scenario[] = [
     ],
   },
   {
+    name: 'constructors keep new.target, instanceof and Object.freeze(this) after an update',
+    files: {
+      'src/ctor.ts': `export const version = 1;\nexport class Shape {\n  constructor() { if (new.target === Shape) throw new Error('abstract'); }\n}\nexport class Point extends Shape {\n  static all: Point[] = [];\n  x = 1;\n  constructor() { super(); if (!(this instanceof Point)) throw new Error('not a Point'); Point.all.push(this); Object.freeze(this); }\n}\n`,
+    },
+    entry: 'src/ctor.ts',
+    steps: [
+      {
+        edit: ['src/ctor.ts', `export const version = 2;\nexport class Shape {\n  constructor() { if (new.target === Shape) throw new Error('abstract'); }\n}\nexport class Point extends Shape {\n  static all: Point[] = [];\n  x = 1;\n  constructor() { super(); if (!(this instanceof Point)) throw new Error('not a Point'); Point.all.push(this); Object.freeze(this); }\n}\n`],
+        check: ({ mod }) => {
+          expect(() => new mod.Shape()).toThrow('abstract');
+          const p = new mod.Point();
+          expect(Object.isFrozen(p)).toBe(true);
+          expect(p).toBeInstanceOf(mod.Point);
+          expect(mod.Point.all).toContain(p);
+        },
+      },
+    ],
+  },
+  {
     name: 'subclasses in other modules follow their parent; super calls reach the newest parent method',
     files: {
       'src/base.ts': `export class Animal {\n  name = 'x';\n  speak() { return 'generic'; }\n}\n`,

@@ -196,6 +196,16 @@ const FIXTURE_LIST: Fixture[] = [
     expect: { 'values from top-level await': ['loaded by await', 14, 'timer value', 'destructured after await'] },
   },
   {
+    entry: 'no-semicolons.ts',
+    min: 4,
+    expect: {
+      'calls through module lets, each statement on its own line': [[['first', 'second']][0], 'handled', 'a|b'],
+      'var patterns in a block': [1, 2, 3],
+      'private members after fields without semicolons': [1, 3, 3],
+      'await in a class heritage': 'loaded:base',
+    },
+  },
+  {
     entry: 'decorators/decorated.ts',
     min: 8,
     expect: { 'self reference is the decorated class': [true, '', 'service'], 'wrapped method': 'w(svc:8080)' },

@@ -158,7 +158,7 @@ describe('runtime store', () => {
 
   test('code emitted for another contract version is refused with a message that says what to do', () => {
     expect(() => enter(undefined, { contract: CONTRACT_VERSION + 1, id: 'src/m.ts', schema: schema([]), onIncompatible: 'reset', staleGlobal: '__hs_test_stale' }, {})).toThrow(
-      /src\/m\.ts: this module was instrumented for runtime contract 2, but the loaded hotstate\/runtime speaks contract 1 \(the plugin is newer than the runtime\)\. Make sure one copy of hotstate is installed/,
+      /src\/m\.ts: this module was instrumented for runtime contract 3, but the loaded hotstate\/runtime speaks contract 2 \(the plugin is newer than the runtime\)\. Make sure one copy of hotstate is installed/,
     );
   });
 

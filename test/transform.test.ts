@@ -1,3 +1,4 @@
+import { parseSync } from 'oxc-parser';
 import { describe, expect, test } from 'vitest';
 import { transform } from '../plugin/transform.ts';
 
@@ -20,7 +21,7 @@ describe('transform output', () => {
   });
 
   test('export let is mirrored into a live binding for importers', () => {
-    expect(body(`export let total = 1, other;`)).toMatchInlineSnapshot(`"const total = __hs.cell("total", true); if (total.fresh) total.init(1); let __hs_export_total = total.v; total.mirror((v) => { __hs_export_total = v; }); export { __hs_export_total as total }; const other = __hs.cell("other", true); if (other.fresh) other.init(undefined); let __hs_export_other = other.v; other.mirror((v) => { __hs_export_other = v; }); export { __hs_export_other as other };;"`);
+    expect(body(`export let total = 1, other;`)).toMatchInlineSnapshot(`"const total = __hs.cell("total", { exported: true }); if (total.fresh) total.init(1); let __hs_export_total = total.v; __hs.mirror(total, (v) => { __hs_export_total = v; }); export { __hs_export_total as total }; const other = __hs.cell("other", { exported: true }); if (other.fresh) other.init(void 0); let __hs_export_other = other.v; __hs.mirror(other, (v) => { __hs_export_other = v; }); export { __hs_export_other as other };;"`);
   });
 
   test('destructuring initializes only the bindings the store lacks', () => {
@@ -32,7 +33,7 @@ describe('transform output', () => {
       "f = __hs.fn("f", f); g = __hs.fn("g", g);const x = __hs.cell("x"); if (x.fresh) x.init(1);;
       function f(x) { if (typeof __hs_stale_eb369603 !== "undefined" && __hs_stale_eb369603 && __hs_live.stale) return __hs.forward("f", this, arguments, new.target); return x; }
       function g() { if (typeof __hs_stale_eb369603 !== "undefined" && __hs_stale_eb369603 && __hs_live.stale) return __hs.forward("g", this, arguments, new.target); const x = 2; return x; }
-      const h = __hs.fn("h", { h()  { if (typeof __hs_stale_eb369603 !== "undefined" && __hs_stale_eb369603 && __hs_live.stale) return __hs.forward("h", undefined, arguments, undefined); let y = x.v; { let x = 3; y += x; } return y; } }.h);"
+      const h = __hs.fn("h", { h()  { if (typeof __hs_stale_eb369603 !== "undefined" && __hs_stale_eb369603 && __hs_live.stale) return __hs.forward("h", void 0, arguments, void 0); let y = x.v; { let x = 3; y += x; } return y; } }.h);"
     `);
   });
 
@@ -43,8 +44,8 @@ describe('transform output', () => {
 
   test('arrow functions become methods: not constructible, with arguments for forwarding', () => {
     expect(body(`const add = (a: number, b = 2) => a + b;\nconst one = async x => { return this; };`)).toMatchInlineSnapshot(`
-      "const add = __hs.fn("add", { add(a: number, b = 2)  { if (typeof __hs_stale_1de3fe06 !== "undefined" && __hs_stale_1de3fe06 && __hs_live.stale) return __hs.forward("add", undefined, arguments, undefined); return (a + b); } }.add);
-      const one = __hs.fn("one", { async one (x)  { if (typeof __hs_stale_1de3fe06 !== "undefined" && __hs_stale_1de3fe06 && __hs_live.stale) return __hs.forward("one", undefined, arguments, undefined); return undefined; } }.one);"
+      "const add = __hs.fn("add", { add(a: number, b = 2)  { if (typeof __hs_stale_1de3fe06 !== "undefined" && __hs_stale_1de3fe06 && __hs_live.stale) return __hs.forward("add", void 0, arguments, void 0); return (a + b); } }.add);
+      const one = __hs.fn("one", { async one (x)  { if (typeof __hs_stale_1de3fe06 !== "undefined" && __hs_stale_1de3fe06 && __hs_live.stale) return __hs.forward("one", void 0, arguments, void 0); return (void 0); } }.one);"
     `);
   });
 
@@ -52,13 +53,13 @@ describe('transform output', () => {
     expect(
       body(`export class C extends B {\n  #n = 0;\n  static made = 0;\n  tag = make();\n  get n() { return this.#n; }\n  bump() { this.#n++; return #n in this ? new C() : null; }\n}`),
     ).toMatchInlineSnapshot(`
-      "const __hs_private_C_n = __hs.private("C", "#n"); let __hs_class_C; export class C extends B { static { __hs_class_C = this; } constructor(...args) { if (typeof __hs_stale_98a52db0 !== "undefined" && __hs_stale_98a52db0 && __hs_live.stale) return __hs.construct("C", args, new.target); super(...args); }
-        [__hs_private_C_n] = 0;
-        static made = __hs.staticFresh("C", "made") ? (0) : undefined;
+      "const __hs_private1_C_n = __hs.private("C", "#n"); let __hs_class_C; export class C extends B { static { __hs_class_C = this; } constructor(...args) { if (typeof __hs_stale_98a52db0 !== "undefined" && __hs_stale_98a52db0 && __hs_live.stale) return __hs.construct("C", args, new.target); super(...args); }
+        [__hs_private1_C_n] = 0;
+        static made = __hs.staticFresh("C", "made") ? (0) : void 0;
         tag = make();
-        get n() { return this[__hs_private_C_n]; }
-        bump() { if (typeof __hs_stale_98a52db0 !== "undefined" && __hs_stale_98a52db0 && __hs_live.stale) return __hs.method("C", "bump", false, this, arguments); this[__hs_private_C_n]++; return __hs_private_C_n in this ? new __hs_class_C() : null; }
-      } C = __hs_class_C = __hs.cls("C", C, { [__hs_private_C_n]() { return (0); }, ["tag"]() { return (make()); } });"
+        get n() { return this[__hs_private1_C_n]; }
+        bump() { if (typeof __hs_stale_98a52db0 !== "undefined" && __hs_stale_98a52db0 && __hs_live.stale) return __hs.method("C", "bump", false, this, arguments); this[__hs_private1_C_n]++; return __hs_private1_C_n in this ? new __hs_class_C() : null; }
+      } C = __hs_class_C = __hs.cls("C", C, { [__hs_private1_C_n]() { return (0); }, ["tag"]() { return (make()); } });"
     `);
   });
 
@@ -117,7 +118,7 @@ describe('transform output', () => {
             "kind": "state",
             "line": 1,
             "name": "b",
-            "type": "number | string",
+            "type": "number|string",
           },
         ],
         "classes": [
@@ -149,5 +150,39 @@ describe('transform output', () => {
         ],
       }
     `);
+  });
+
+  test.each([
+    ['private names that would collide once joined', 'class A_b { #c = 1; m() { return this.#c; } }\nclass A { #b_c = 2; m() { return this.#b_c; } }', 'm.ts'],
+    ['a generic arrow whose type parameter holds an arrow type', 'const f = <T = () => void,>() => 1;', 'm.ts'],
+    ['a comment between async and the parameters', 'const f = async /* c */ () => 1;\nconst g = async /* c */ x => x;', 'm.ts'],
+    ['JSX in a .js file', 'let Comp = () => null;\nexport const el = <div>{Comp()}</div>;', 'm.js'],
+    ['a hashbang line', '#!/usr/bin/env node\nlet x = 1;\nexport function f() { return x; }', 'm.ts'],
+    ['a module let named undefined', 'let undefined = 1;\nconst f = () => this;\nexport { f };', 'm.ts'],
+    ['TypeScript-only syntax', 'declare let d: number;\nlet x!: number;\nfunction o(a: string): void;\nfunction o(a: any) { return a; }\nenum E { A }\nnamespace N { export var v = 1; }\nabstract class K { abstract m(): void; }\nexport type T = typeof x;\nlet s = { a: 1 } satisfies object;', 'm.ts'],
+    ['labels, using and optional calls', 'let f = () => 1;\nouter: for (;;) { break outer; }\nf?.();\nlet g = f;\nexport { g as "quoted name" };', 'm.ts'],
+  ])('%s: the output parses', (_name, source, filename) => {
+    const out = transform(source, { id: filename, filename })!.code;
+    expect(parseSync(filename, out, { sourceType: 'module', lang: filename.endsWith('.js') ? 'jsx' : 'ts' }).errors).toEqual([]);
+  });
+
+  test('a hashbang stays on the first line', () => {
+    expect(transform('#!/usr/bin/env node\nlet x = 1;', { id: 'm.ts', filename: 'm.ts' })!.code.startsWith('#!/usr/bin/env node\nimport ')).toBe(true);
+  });
+
+  test('emitted code never relies on the name undefined', () => {
+    const out = transform('let undefined = 1;\nlet y;\nconst f = () => this;\nclass K { static s = 1; t = g(); }', { id: 'm.ts', filename: 'm.ts' })!.code;
+    expect(out).toContain('return ((void 0));');
+    expect(out).toContain('__hs.forward("f", void 0, arguments, void 0)');
+    expect(out).toContain('if (y.fresh) y.init(void 0)');
+    expect(out).toContain(': void 0');
+  });
+
+  test('formatting of a declared type does not count as a change', () => {
+    const schema = (type: string) => transform(`let m: ${type} = new Map();`, { id: 'm.ts', filename: 'm.ts' })!.schema.bindings[0]!.type;
+    expect(schema('Map<string,number>')).toBe(schema('Map< string , number >'));
+    expect(schema('(A | B)')).toBe(schema('A|B'));
+    expect(schema('A /* note */ | B')).toBe(schema('A | B'));
+    expect(schema('readonly string[]')).toBe('readonly string[]');
   });
 });
