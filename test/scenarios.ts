@@ -120,6 +120,49 @@ export const scenarios: Scenario[] = [
     ],
   },
   {
+    name: 'a kept const refuses assignment, as a const does',
+    files: { 'src/kc.ts': `// @hotstate keep\nexport const cache = new Map<string, number>();\nexport function clear() { (cache as any) = new Map(); }\n` },
+    entry: 'src/kc.ts',
+    steps: [
+      {
+        act: ({ mod }) => expect(() => mod.clear()).toThrow(new TypeError('Assignment to constant variable.')),
+        edit: ['src/kc.ts', `// @hotstate keep\nexport const cache = new Map<string, number>();\nexport function clear() { cache.clear(); }\n`],
+        check: ({ mod }) => {
+          mod.cache.set('a', 1);
+          mod.clear();
+          expect(mod.cache.size).toBe(0);
+        },
+      },
+    ],
+  },
+  {
+    name: 'a let that becomes export let keeps one value for old and new code',
+    files: {
+      'src/ex.ts': `import { once } from 'hotstate/runtime';\nlet hits = 0;\nexport let bump: () => void;\nonce('bumper', () => { bump = () => { hits++; }; });\nexport function read() { return hits; }\n`,
+    },
+    entry: 'src/ex.ts',
+    steps: [
+      {
+        act: ({ mod, saved }) => {
+          saved.bump = mod.bump;
+          saved.bump();
+        },
+        edit: ['src/ex.ts', `import { once } from 'hotstate/runtime';\nexport let hits = 0;\nexport let bump: () => void;\nonce('bumper', () => { bump = () => { hits++; }; });\nexport function read() { return hits; }\n`],
+        check: async ({ saved, load }) => {
+          saved.bump();
+          const mod = await load('src/ex.ts');
+          expect([mod.read(), mod.hits]).toEqual([2, 2]);
+        },
+      },
+    ],
+  },
+  {
+    name: 'once called after the module evaluated fails with a clear error',
+    files: { 'src/late.ts': `import { once } from 'hotstate/runtime';\nexport function later() { once('late', () => {}); }\n` },
+    entry: 'src/late.ts',
+    steps: [{ check: ({ mod }) => expect(() => mod.later()).toThrow(/src\/late\.ts: once\('late'\) was called after the module finished evaluating/) }],
+  },
+  {
     name: '@hotstate reset re-initializes on every update; an edited initializer keeps the value and says so',
     files: { 'src/r.ts': `// @hotstate reset\nexport let hits = 0;\nexport let limit = 5;\nexport function hit() { hits++; limit++; }\n` },
     entry: 'src/r.ts',
@@ -371,6 +414,17 @@ export const scenarios: Scenario[] = [
           expect(report?.error).toMatch(/rejected.*`value`.*`number` to `string`/);
         },
       },
+    ],
+  },
+  {
+    name: 'after a rejected update, a syntax error is still reported, and a good edit applies',
+    options: { onIncompatible: 'reject' },
+    files: { 'src/rj2.ts': `export let value: number = 1;\nexport function get() { return value; }\n` },
+    entry: 'src/rj2.ts',
+    steps: [
+      { edit: ['src/rj2.ts', `export let value: string = 'x';\nexport function get() { return value; }\n`], status: 'rejected', check: ({ mod }) => expect(mod.get()).toBe(1) },
+      { edit: ['src/rj2.ts', `export let value: number = ;\n`], status: 'rolled-back', check: ({ mod }) => expect(mod.get()).toBe(1) },
+      { edit: ['src/rj2.ts', `export let value: number = 1;\nexport function get() { return value * 100; }\n`], check: ({ mod }) => expect(mod.get()).toBe(100) },
     ],
   },
   {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { CONTRACT_VERSION, type ModuleSchema, type UpdateReport } from '../runtime/contract.ts';
-import { enter, Lineage, type HotContext, type LivenessMarker, type Version } from '../runtime/lineage.ts';
+import { enter, enterQueued, Lineage, type HotContext, type LivenessMarker, type Version } from '../runtime/lineage.ts';
 
 /**
  * The runtime store driven directly, the way emitted code drives it, through a double that checks
@@ -173,5 +173,36 @@ describe('runtime store', () => {
     );
     expect(lineageOf(hot).pending).toBeUndefined();
     expect(v1.stale).toBe(false);
+  });
+
+  test('versions with top-level await start one after another, in the order they arrived', async () => {
+    const hot = new FakeHot();
+    const meta = (n: number) => ({ contract: CONTRACT_VERSION, id: 'src/m.ts', schema: schema(['log']), onIncompatible: 'reset' as const, staleGlobal: `__hs_test_q${n}` });
+    const events: string[] = [];
+    const evaluate = async (n: number, ticks: number) => {
+      const version = await enterQueued(hot, meta(n), {});
+      events.push(`start ${n}`);
+      const log = version.cell('log');
+      if (log.fresh) log.init([]);
+      for (let i = 0; i < ticks; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+      (log.v as number[]).push(n);
+      events.push(`end ${n}`);
+      version.commit();
+    };
+    await evaluate(1, 0);
+    await Promise.all([evaluate(2, 5), evaluate(3, 1), evaluate(4, 0)]);
+    expect(events).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3', 'start 4', 'end 4']);
+    expect(lineageOf(hot).cells.get('log')!.v).toEqual([1, 2, 3, 4]);
+    expect(hot.sent.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+  });
+
+  test('a version without top-level await that arrives while one with it evaluates is refused, not interleaved', async () => {
+    const hot = new FakeHot();
+    const meta = (n: number) => ({ contract: CONTRACT_VERSION, id: 'src/m.ts', schema: schema([]), onIncompatible: 'reset' as const, staleGlobal: `__hs_test_r${n}` });
+    load(hot, schema([])).commit();
+    const slow = await enterQueued(hot, meta(2), {});
+    expect(() => enter(hot, meta(3), {})).toThrow(/still evaluating; it was not applied\. Save the file again/);
+    slow.commit();
+    expect(lineageOf(hot).current).toBe(slow);
   });
 });
