@@ -180,8 +180,16 @@ export class ReferenceWalker {
       case 'JSXIdentifier':
       case 'JSXMemberExpression':
       case 'JSXNamespacedName':
-      case 'JSXClosingElement':
         return;
+      case 'JSXOpeningElement':
+      case 'JSXClosingElement': {
+        // `<Comp>` and `<ns.Comp>` name a value (a lowercase `<div>` names an element).
+        let root = node.name as Node;
+        while (root.type === 'JSXMemberExpression') root = root.object as Node;
+        if (root.type === 'JSXIdentifier' && (root !== node.name || /^[A-Z_$]/.test(root.name))) this.ref(root, ctx, node, 'name');
+        for (const attribute of (node.attributes ?? []) as Node[]) this.visit(attribute, ctx, node, 'attributes');
+        return;
+      }
       case 'ExportNamedDeclaration':
         if (node.declaration) this.visit(node.declaration, ctx, node, 'declaration');
         return;

@@ -56,8 +56,8 @@ export function snapshotClass(stable: AnyClass): ClassSnapshot {
 export interface ClassUpgrade {
   /** Keys of instance fields new in this version, with their initializer thunks. */
   addedFields: Map<PropertyKey, () => unknown>;
-  /** Keys of instance fields gone in this version. */
-  removedFields: PropertyKey[];
+  /** Keys of instance fields gone in this version: their lazy accessors (if any) are removed. */
+  removedLazyFields: PropertyKey[];
   /** Keys of static fields (state: values stay on the stable class). */
   staticFields: Set<PropertyKey>;
   /** Static field keys whose value must be taken from the new version (new, or reset). */
@@ -114,7 +114,7 @@ export function upgradeClass(stable: AnyClass, next: AnyClass, upgrade: ClassUpg
       Object.defineProperty(stable, key, Object.getOwnPropertyDescriptor(next, key) ?? { value: undefined, writable: true, enumerable: true, configurable: true });
     }
   }
-  for (const key of upgrade.removedFields) {
+  for (const key of upgrade.removedLazyFields) {
     const descriptor = Object.getOwnPropertyDescriptor(stableProto, key);
     if ((descriptor?.get as { [LAZY_FIELD]?: true } | undefined)?.[LAZY_FIELD]) Reflect.deleteProperty(stableProto, key);
   }
@@ -126,9 +126,4 @@ export function upgradeClass(stable: AnyClass, next: AnyClass, upgrade: ClassUpg
   if (Object.getPrototypeOf(stableProto) !== Object.getPrototypeOf(nextProto)) {
     Object.setPrototypeOf(stableProto, Object.getPrototypeOf(nextProto));
   }
-}
-
-/** Removes the static fields a version dropped from the stable class. */
-export function dropStatics(stable: AnyClass, keys: PropertyKey[]): void {
-  for (const key of keys) Reflect.deleteProperty(stable, key);
 }

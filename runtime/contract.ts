@@ -111,7 +111,7 @@ export interface ModuleMeta {
 export type Outcome = 'kept' | 'initialized' | 'reset' | 'dropped' | 'recreated' | 'replaced';
 
 export interface ReportEntry {
-  /** `count`, or `Class.field` / `Class.#field` / `Class.static` for class members. */
+  /** `count`, or `Class.field` / `Class.#field` / `Class.static field` for class members. */
   name: string;
   outcome: Outcome;
   /** Why, for every outcome other than `kept`/`replaced`. */

@@ -368,10 +368,10 @@ export class Version {
   staticFresh(className: string, name: string): boolean {
     const record = this.lineage.classes.get(className);
     if (record === undefined || this.#plan.reset.has(fieldKey(className, { name, static: true }))) return true;
-    return !Object.hasOwn(record.stable, this.#fieldKey(className, name));
+    return !Object.hasOwn(record.stable, this.#propertyKey(className, name));
   }
 
-  #fieldKey(className: string, name: string): PropertyKey {
+  #propertyKey(className: string, name: string): PropertyKey {
     return name.startsWith('#') ? this.private(className, name) : name;
   }
 
@@ -401,23 +401,23 @@ export class Version {
       if (field.static) continue;
       const reset = this.#plan.reset.has(fieldKey(name, field));
       if (!had.has(fieldKey(name, field)) || reset) {
-        const key = this.#fieldKey(name, field.name);
+        const key = this.#propertyKey(name, field.name);
         addedFields.set(key, (initializers[key as string] as (() => unknown) | undefined) ?? (() => undefined));
         if (reset) (sweep.keys.push(key), sweep.labels.push(`${name}.${field.name}`));
       }
     }
-    const removedFields = before.filter((f) => !f.static && !has.has(fieldKey(name, f))).map((f) => this.#fieldKey(name, f.name));
+    const removedFields = before.filter((f) => !f.static && !has.has(fieldKey(name, f))).map((f) => this.#propertyKey(name, f.name));
     for (const field of before) {
-      if (!field.static && !has.has(fieldKey(name, field))) (sweep.keys.push(this.#fieldKey(name, field.name)), sweep.labels.push(`${name}.${field.name}`));
+      if (!field.static && !has.has(fieldKey(name, field))) (sweep.keys.push(this.#propertyKey(name, field.name)), sweep.labels.push(`${name}.${field.name}`));
     }
     if (sweep.keys.length > 0) this.#sweeps.push({ className: name, proto: record.stable.prototype as object, ...sweep });
-    const staticFields = new Set(after.filter((f) => f.static).map((f) => this.#fieldKey(name, f.name)));
+    const staticFields = new Set(after.filter((f) => f.static).map((f) => this.#propertyKey(name, f.name)));
     const takeStatic = new Set(
-      after.filter((f) => f.static && (!had.has(fieldKey(name, f)) || this.#plan.reset.has(fieldKey(name, f)))).map((f) => this.#fieldKey(name, f.name)),
+      after.filter((f) => f.static && (!had.has(fieldKey(name, f)) || this.#plan.reset.has(fieldKey(name, f)))).map((f) => this.#propertyKey(name, f.name)),
     );
     const saved: ClassSnapshot = snapshotClass(record.stable);
     const { latest, version } = record;
-    upgradeClass(record.stable, cls, { addedFields, removedFields, staticFields, takeStatic });
+    upgradeClass(record.stable, cls, { addedFields, removedLazyFields: removedFields, staticFields, takeStatic });
     record.latest = cls;
     record.version = this;
     this.#undo.push(() => {

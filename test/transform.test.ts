@@ -166,6 +166,11 @@ describe('transform output', () => {
     expect(parseSync(filename, out, { sourceType: 'module', lang: filename.endsWith('.js') ? 'jsx' : 'ts' }).errors).toEqual([]);
   });
 
+  test('JSX tags that name a module let read its cell; element names are left alone', () => {
+    const out = transform('let Comp = () => null;\nlet ns = { Inner: Comp };\nexport const el = <div><Comp a={1} /><ns.Inner></ns.Inner></div>;', { id: 'm.tsx', filename: 'm.tsx' })!.code;
+    expect(out).toContain('<div><Comp.v a={1} /><ns.v.Inner></ns.v.Inner></div>');
+  });
+
   test('a hashbang stays on the first line', () => {
     expect(transform('#!/usr/bin/env node\nlet x = 1;', { id: 'm.ts', filename: 'm.ts' })!.code.startsWith('#!/usr/bin/env node\nimport ')).toBe(true);
   });
