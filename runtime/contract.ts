@@ -125,3 +125,34 @@ export interface UpdateReport {
   /** For `rolled-back` and `rejected`: what went wrong and what to do. */
   error?: string;
 }
+
+/**
+ * What emitted code calls on the object `enter` returns (`__hs`). Every name here appears as text
+ * in `plugin/`; `Version` implements this interface, so the runtime side cannot drift silently.
+ */
+export interface EmittedVersion {
+  /** `const x = __hs.cell("x")` / `__hs.cell("x", { exported: true, constant: true })`. */
+  cell(name: string, options?: { exported?: boolean; constant?: boolean }): { v: unknown; fresh: boolean; init(value: unknown): void };
+  /** `__hs.mirror(x, (v) => { __hs_export_x = v; })` after an exported binding's declaration. */
+  mirror(cell: unknown, set: (value: unknown) => void): void;
+  /** Where destructuring sends values of bindings that already hold state. */
+  readonly sink: { v: unknown };
+  /** `f = __hs.fn("f", f)` in the prelude; `const f = __hs.fn("f", { f() {} }.f)` for arrows. */
+  fn<F extends (...args: never[]) => unknown>(name: string, fn: F): F;
+  /** Function prologue: `return __hs.forward("f", this, arguments, new.target)`. */
+  forward(name: string, thisArg: unknown, args: ArrayLike<unknown>, newTarget: unknown): unknown;
+  /** `C = alias = __hs.cls("C", C, { fieldInitializers })` after a class declaration. */
+  cls<C extends abstract new (...args: never[]) => unknown>(name: string, cls: C, initializers: Record<PropertyKey, () => unknown>): C;
+  /** Constructor prologue: `return __hs.construct("C", arguments, new.target)`. */
+  construct(name: string, args: ArrayLike<unknown>, newTarget: unknown): object;
+  /** Method prologue: `return __hs.method("C", "m", isStatic, this, arguments)`. */
+  method(className: string, key: PropertyKey, isStatic: boolean, thisArg: unknown, args: ArrayLike<unknown>): unknown;
+  /** `const sym = __hs.private("C", "#x")` before a class with private members. */
+  private(className: string, name: string): symbol;
+  /** Static field initializer guard: `static n = __hs.staticFresh("C", "n") ? (init) : void 0`. */
+  staticFresh(className: string, name: string): boolean;
+  /** `once(...)` imported from `hotstate/runtime`, routed to the module: `__hs.once(...)`. */
+  once(key: string, setup: () => void | (() => void), deps?: readonly unknown[]): void;
+  /** The module's last statement. */
+  commit(): void;
+}

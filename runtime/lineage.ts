@@ -4,6 +4,7 @@ import {
   CONTRACT_VERSION,
   HOT_DATA_KEY,
   REPORT_EVENT,
+  type EmittedVersion,
   type ModuleMeta,
   type ModuleSchema,
   type UpdateReport,
@@ -205,7 +206,7 @@ export interface LivenessMarker {
  * One evaluation of a module. The emitted code reaches the runtime only through this object and
  * its liveness marker.
  */
-export class Version {
+export class Version implements EmittedVersion {
   readonly #marker: LivenessMarker;
   #stale = false;
   readonly lineage: Lineage;
