@@ -32,12 +32,6 @@ export class EmittedNames {
     return `${this.hs}_export_${name}`;
   }
 
-  #privates = 0;
-
-  /** A fresh variable for the symbol standing for private member `#name` of class `cls`. */
-  privateSymbol(cls: string, name: string): string {
-    return `${this.hs}_private${++this.#privates}_${cls}_${name}`;
-  }
 
   /** The module-level alias through which a class's methods reach its stable identity. */
   classAlias(cls: string): string {

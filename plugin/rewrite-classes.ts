@@ -7,9 +7,10 @@ import type { EmittedNames } from './names.ts';
  * A top-level class keeps one identity (its first version) and its live instances follow every
  * update; `runtime/classes.ts` explains the runtime side. Here the class is prepared for it:
  *
- * - `#private` members become members keyed by a symbol that is the same in every version
- *   (`__hs.private("C", "#x")`), so methods of a new version can reach the private state of
- *   instances created by an old one;
+ * - `#private` members stay real private members; the class's first element registers small
+ *   functions that reach them (`__hs.privates(...)`), and each use in the body goes through the
+ *   version's own private name first and the runtime second (`runtime/privates.ts`), so methods
+ *   of a new version reach the private state of instances created by an old one;
  * - the constructor (one is added when the class has none) starts with a prologue that forwards
  *   construction to the newest version once this one is stale; in a base class, instance field
  *   initializers with possible side effects are skipped when stale, as their object is discarded;
@@ -21,17 +22,96 @@ import type { EmittedNames } from './names.ts';
  */
 export interface ClassFrame {
   binding: ClassBinding;
-  /** `#x` → symbol variable name. */
-  privates: Map<string, string>;
   alias: string;
 }
 
 export function classFrame(binding: ClassBinding, names: EmittedNames): ClassFrame {
-  const privates = new Map<string, string>();
-  for (const member of binding.node.body.body as Node[]) {
-    if (member.key?.type === 'PrivateIdentifier') privates.set(member.key.name, names.privateSymbol(binding.name, member.key.name));
+  return { binding, alias: names.classAlias(binding.name) };
+}
+
+/** One use of a private member inside a managed class (see `WalkHandler.privateUse`). */
+export interface PrivateUse {
+  node: Node;
+  kind: 'read' | 'call' | 'assign' | 'update' | 'in';
+  frame: ClassFrame;
+}
+
+/**
+ * `this.#x` → `(#x in this ? this.#x : __hs.pget("C", "#x", this))`, and the like for calls,
+ * assignments, updates and `#x in o`: the version's own private name when the object carries
+ * it, the runtime's registry of every version's names otherwise.
+ */
+export function rewritePrivateUse(s: MagicString, use: PrivateUse, names: EmittedNames, asiGuard: string): void {
+  const { node, kind } = use;
+  const member = kind === 'call' ? node.callee : kind === 'assign' ? node.left : kind === 'update' ? node.argument : node;
+  const object = s.slice(...(kind === 'in' ? [node.right.start, node.right.end] : [member.object.start, member.object.end]) as [number, number]);
+  const name = `#${(kind === 'in' ? node.left : member.property).name as string}`;
+  const at = `${JSON.stringify(use.frame.binding.name)}, ${JSON.stringify(name)}, ${object}`;
+  const own = `${name} in ${object}`;
+  const hs = names.hs;
+  switch (kind) {
+    case 'read':
+      s.overwrite(node.start, node.end, `${asiGuard}(${own} ? ${object}.${name} : ${hs}.pget(${at}))`);
+      return;
+    case 'call': {
+      s.overwrite(member.start, member.end, `${asiGuard}(${own} ? ${object}.${name} : ${hs}.pget(${at})).call`);
+      const paren = s.original.indexOf('(', (node.typeArguments as Node | null)?.end ?? member.end);
+      s.appendLeft(paren + 1, (node.arguments as Node[]).length > 0 ? `${object}, ` : object);
+      return;
+    }
+    case 'assign': {
+      const value = s.slice(node.right.start, node.right.end);
+      const operator = node.operator as string;
+      const fallback =
+        operator === '='
+          ? `${hs}.pset(${at}, ${value})`
+          : ['&&=', '||=', '??='].includes(operator)
+            ? `(${hs}.pget(${at}) ${operator.slice(0, -1)} ${hs}.pset(${at}, ${value}))`
+            : `${hs}.pset(${at}, ${hs}.pget(${at}) ${operator.slice(0, -1)} (${value}))`;
+      s.overwrite(node.start, node.end, `${asiGuard}(${own} ? ${object}.${name} ${operator} ${value} : ${fallback})`);
+      return;
+    }
+    case 'update': {
+      const delta = node.operator === '++' ? 1 : -1;
+      s.overwrite(node.start, node.end, `${asiGuard}(${own} ? ${s.slice(node.start, node.end)} : ${hs}.pupdate(${at}, ${delta}, ${Boolean(node.prefix)}))`);
+      return;
+    }
+    case 'in':
+      s.overwrite(node.start, node.end, `${asiGuard}(${own} || ${hs}.phas(${at}))`);
+      return;
   }
-  return { binding, privates, alias: names.classAlias(binding.name) };
+}
+
+/** The registration of a class's private members, its first element (see `runtime/privates.ts`). */
+function privatesRegistration(s: MagicString, frame: ClassFrame, names: EmittedNames): string {
+  const access: string[] = [];
+  const impls: string[] = [];
+  const staticImpls: string[] = [];
+  const seen = new Map<string, { get: boolean; set: boolean }>();
+  for (const member of frame.binding.node.body.body as Node[]) {
+    if (member.key?.type !== 'PrivateIdentifier' || member.type === 'AccessorProperty') continue;
+    const name = `#${member.key.name as string}`;
+    const prefix = member.static ? 'static ' : '';
+    if (member.type === 'PropertyDefinition') {
+      access.push(`${JSON.stringify(name)}: ["${prefix}field", (o) => o.${name}, (o, v) => { o.${name} = v; }, (o) => ${name} in o]`);
+      continue;
+    }
+    const body = s.slice(member.value.start, member.value.end);
+    const into = member.static ? staticImpls : impls;
+    if (member.kind === 'method') {
+      access.push(`${JSON.stringify(name)}: ["${prefix}method", (o) => o.${name}, null, (o) => ${name} in o]`);
+      into.push(`${member.value.async ? 'async ' : ''}${member.value.generator ? '*' : ''}[${JSON.stringify(name)}]${body}`);
+    } else {
+      into.push(`${member.kind} [${JSON.stringify(name)}]${body}`);
+      const both = seen.get(name) ?? { get: false, set: false };
+      both[member.kind as 'get' | 'set'] = true;
+      seen.set(name, both);
+      if (both.get && both.set) continue;
+      access.push(`${JSON.stringify(name)}: ["${prefix}accessor", (o) => o.${name}, (o, v) => { o.${name} = v; }, (o) => ${name} in o]`);
+    }
+  }
+  if (access.length === 0) return '';
+  return ` ${names.hs}.privates(${JSON.stringify(frame.binding.name)}, this, { ${access.join(', ')} }, { ${impls.join(', ')} }, { ${staticImpls.join(', ')} });`;
 }
 
 /** Might evaluating this initializer have a side effect (beyond allocating)? */
@@ -62,10 +142,10 @@ function mayHaveEffects(node: Node | null | undefined): boolean {
   return false;
 }
 
-function keyLiteral(frame: ClassFrame, member: Node): string | undefined {
+/** The member's key as a string literal (`"x"`, `"#x"`), or undefined for computed keys. */
+function keyLiteral(member: Node): string | undefined {
   const name = memberName(member);
-  if (name === undefined) return undefined;
-  return name.startsWith('#') ? frame.privates.get(name.slice(1)) : JSON.stringify(name);
+  return name === undefined ? undefined : JSON.stringify(name);
 }
 
 /** Emits the class rewrites that need the walker's edits first (field initializer texts are sliced). */
@@ -80,7 +160,7 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
   const initializers: string[] = [];
   for (const member of members) {
     if (member.type !== 'PropertyDefinition' || member.static || member.declare) continue;
-    const key = keyLiteral(frame, member);
+    const key = keyLiteral(member);
     if (key === undefined) continue;
     const value = member.value ? s.slice(member.value.start, member.value.end) : 'void 0';
     initializers.push(`[${key}]() { return (${value}); }`);
@@ -93,8 +173,8 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
       if (member.kind === 'constructor') {
         hasConstructor = true;
         s.appendLeft(body.start + 1, ` if ${stale} return ${names.hs}.construct(${nameLiteral}, arguments, new.target);`);
-      } else if (member.kind === 'method') {
-        const key = keyLiteral(frame, member);
+      } else if (member.kind === 'method' && member.key.type !== 'PrivateIdentifier') {
+        const key = keyLiteral(member);
         if (key === undefined) continue;
         const forward = `${names.hs}.method(${nameLiteral}, ${key}, ${Boolean(member.static)}, this, arguments)`;
         s.appendLeft(body.start + 1, ` if ${stale} return ${member.value.generator ? 'yield* ' : ''}${forward};`);
@@ -113,7 +193,8 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
     }
   }
   // Static initializers run before `C = alias = __hs.cls(...)`: give them the alias already.
-  s.appendLeft(node.body.start + 1, ` static { ${frame.alias} = this; }`);
+  const registration = privatesRegistration(s, frame, names);
+  s.appendLeft(node.body.start + 1, ` static { ${frame.alias} = this;${registration} }`);
   if (!hasConstructor) {
     const construct = `if ${stale} return ${names.hs}.construct(${nameLiteral}, `;
     s.appendLeft(
@@ -126,7 +207,6 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
 
   const decorators = (node.decorators ?? []) as Node[];
   const before = Math.min(statement.start, decorators[0]?.start ?? statement.start);
-  const symbols = [...frame.privates].map(([member, symbol]) => `const ${symbol} = ${names.hs}.private(${nameLiteral}, "#${member}"); `);
-  s.prependLeft(before, `${symbols.join('')}let ${frame.alias}; `);
+  s.prependLeft(before, `let ${frame.alias}; `);
   s.appendLeft(statement.end, ` ${name} = ${frame.alias} = ${names.hs}.cls(${nameLiteral}, ${name}, { ${initializers.join(', ')} });`);
 }

@@ -13,7 +13,7 @@ import { textHash } from './hash.ts';
 import { lineIndex } from './lines.ts';
 import { EmittedNames } from './names.ts';
 import { parseModule } from './parse.ts';
-import { classFrame, rewriteClass, type ClassFrame } from './rewrite-classes.ts';
+import { classFrame, rewriteClass, rewritePrivateUse, type ClassFrame, type PrivateUse } from './rewrite-classes.ts';
 import { preludeForDeclaration, rewriteFunction } from './rewrite-functions.ts';
 import { cellCall, nestedVars, rewriteNestedVar, rewriteState } from './rewrite-state.ts';
 import { ReferenceWalker, type WalkHandler } from './walk.ts';
@@ -65,6 +65,7 @@ export function transform(code: string, options: TransformOptions): TransformRes
   const frames = new Map<Node, ClassFrame>(found.classes.map((binding) => [binding.node, classFrame(binding, names)]));
   const converted = new Set<Node>(found.functions.filter((f) => f.fn.type === 'ArrowFunctionExpression').map((f) => f.fn));
 
+  const privateUses: PrivateUse[] = [];
   const handler: WalkHandler = {
     topLevel(id, _ctx, info) {
       const name = id.name as string;
@@ -85,15 +86,8 @@ export function transform(code: string, options: TransformOptions): TransformRes
     classSelf(id, ctx) {
       if (ctx.deferred) s.overwrite(id.start, id.end, (ctx.cls as ClassFrame).alias);
     },
-    privateMember(member, owner) {
-      const symbol = (owner as ClassFrame).privates.get(member.property.name)!;
-      s.overwrite(member.object.end, member.property.end, member.optional ? `?.[${symbol}]` : `[${symbol}]`);
-    },
-    privateIn(name, owner) {
-      s.overwrite(name.start, name.end, (owner as ClassFrame).privates.get(name.name)!);
-    },
-    privateKey(key, owner) {
-      s.overwrite(key.start, key.end, `${asiGuard(key.start)}[${(owner as ClassFrame).privates.get(key.name)!}]`);
+    privateUse(node, kind, owner) {
+      privateUses.push({ node, kind, frame: owner as ClassFrame });
     },
     thisInArrow(node) {
       s.overwrite(node.start, node.end, '(void 0)');
@@ -107,6 +101,9 @@ export function transform(code: string, options: TransformOptions): TransformRes
   };
   const walker = new ReferenceWalker(handler);
   for (const statement of program.body as unknown as Node[]) walker.statement(statement);
+  // Innermost first, so an outer use copies the inner ones' rewritten text.
+  privateUses.sort((a, b) => a.node.end - a.node.start - (b.node.end - b.node.start));
+  for (const use of privateUses) rewritePrivateUse(s, use, names, asiGuard(use.node.start));
 
   for (const specifier of found.exportSpecifiers) {
     const local = specifier.local.name as string;

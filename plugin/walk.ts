@@ -39,12 +39,12 @@ export interface WalkHandler {
   topLevel(id: Node, ctx: WalkContext, info: ReferenceInfo): void;
   /** A reference, inside a managed class, to the class's own name. */
   classSelf(id: Node, ctx: WalkContext): void;
-  /** `obj.#x` or `obj?.#x` whose name belongs to a managed class. */
-  privateMember(member: Node, owner: unknown): void;
-  /** `#x in obj` whose name belongs to a managed class. */
-  privateIn(name: Node, owner: unknown): void;
-  /** A private member declaration (`#x = 1`, `#m() {}`) of a managed class. */
-  privateKey(key: Node, owner: unknown): void;
+  /**
+   * A use of a private member of a managed class: `node` is the member read (`o.#x`), the call
+   * (`o.#m()`), the assignment (`o.#x = v`, `o.#x += v`), the update (`o.#x++`) or the brand
+   * check (`#x in o`). Only uses on a plain object expression (`this` or a name) are reported.
+   */
+  privateUse(node: Node, kind: 'read' | 'call' | 'assign' | 'update' | 'in', owner: unknown): void;
   /** A `this` inside a converted arrow. */
   thisInArrow(node: Node, arrow: unknown): void;
   /** Decides whether a class is managed; returns its frame, or undefined. */
@@ -67,6 +67,11 @@ function resolve(scope: Scope | null, name: string): Binding | undefined {
   return undefined;
 }
 
+/** An object expression that can be evaluated twice without a difference: `this` or a name. */
+function isPlainObject(node: Node): boolean {
+  return node.type === 'ThisExpression' || node.type === 'Identifier';
+}
+
 const TS_EXPRESSION_WRAPPERS = new Set(['TSAsExpression', 'TSSatisfiesExpression', 'TSNonNullExpression', 'TSTypeAssertion', 'TSInstantiationExpression']);
 
 export class ReferenceWalker {
@@ -87,19 +92,34 @@ export class ReferenceWalker {
     switch (node.type) {
       case 'Identifier':
         return this.ref(node, ctx, parent, key);
-      case 'MemberExpression':
+      case 'MemberExpression': {
         this.visit(node.object, ctx, node, 'object');
         if (node.computed) this.visit(node.property, ctx, node, 'property');
-        else if (node.property.type === 'PrivateIdentifier') {
-          const owner = ctx.privates.get(node.property.name);
-          if (owner) this.handler.privateMember(node, owner);
-        }
+        const owner = this.privateOwner(node, ctx);
+        if (owner) this.handler.privateUse(node, 'read', owner);
         return;
+      }
+      case 'CallExpression': {
+        const owner = node.optional ? undefined : this.privateOwner(node.callee, ctx);
+        if (!owner) break;
+        this.visit(node.callee.object, ctx, node.callee, 'object');
+        for (const argument of node.arguments as Node[]) this.visit(argument, ctx, node, 'arguments');
+        return this.handler.privateUse(node, 'call', owner);
+      }
+      case 'UpdateExpression': {
+        const owner = this.privateOwner(node.argument, ctx);
+        if (!owner) break;
+        this.visit(node.argument.object, ctx, node.argument, 'object');
+        return this.handler.privateUse(node, 'update', owner);
+      }
       case 'BinaryExpression':
         if (node.left.type === 'PrivateIdentifier') {
           const owner = ctx.privates.get(node.left.name);
-          if (owner) this.handler.privateIn(node.left, owner);
-        } else this.visit(node.left, ctx, node, 'left');
+          this.visit(node.right, ctx, node, 'right');
+          if (owner && isPlainObject(node.right)) this.handler.privateUse(node, 'in', owner);
+          return;
+        }
+        this.visit(node.left, ctx, node, 'left');
         return this.visit(node.right, ctx, node, 'right');
       case 'ObjectExpression':
         for (const property of node.properties as Node[]) {
@@ -131,9 +151,16 @@ export class ReferenceWalker {
           if (declarator.init) this.visit(declarator.init, ctx, declarator, 'init');
         }
         return;
-      case 'AssignmentExpression':
+      case 'AssignmentExpression': {
+        const owner = this.privateOwner(node.left, ctx);
+        if (owner) {
+          this.visit(node.left.object, ctx, node.left, 'object');
+          this.visit(node.right, ctx, node, 'right');
+          return this.handler.privateUse(node, 'assign', owner);
+        }
         this.pattern(node.left, ctx, 'assign');
         return this.visit(node.right, ctx, node, 'right');
+      }
       case 'ForInStatement':
       case 'ForOfStatement': {
         const inner = { ...ctx, scope: node.left.type === 'VariableDeclaration' ? scopeOf(lexicalNames([node.left]), ctx.scope) : ctx.scope };
@@ -213,6 +240,13 @@ export class ReferenceWalker {
     forEachChild(node, (child, k) => this.visit(child, ctx, node, k));
   }
 
+  /** The managed class owning `member`'s private name, when `member` is `this.#x` or `name.#x` (not optional). */
+  private privateOwner(member: Node, ctx: WalkContext): unknown {
+    if (member.type !== 'MemberExpression' || member.optional || member.property.type !== 'PrivateIdentifier') return undefined;
+    if (!isPlainObject(member.object)) return undefined;
+    return ctx.privates.get(member.property.name) ?? undefined;
+  }
+
   /** A binding or assignment target: identifiers are declarations (`declare`) or writes (`assign`). */
   private pattern(node: Node | null, ctx: WalkContext, mode: 'declare' | 'assign', shorthand: Node | null = null): void {
     if (!node) return;
@@ -240,6 +274,11 @@ export class ReferenceWalker {
       case 'TSParameterProperty':
         for (const decorator of (node.decorators ?? []) as Node[]) this.visit(decorator, ctx, node, 'decorators');
         return this.pattern(node.parameter, ctx, mode);
+      case 'MemberExpression':
+        // An assignment target: its private name (if any) stays as written.
+        this.visit(node.object, ctx, node, 'object');
+        if (node.computed) this.visit(node.property, ctx, node, 'property');
+        return;
       default:
         if (TS_EXPRESSION_WRAPPERS.has(node.type) || node.type === 'ParenthesizedExpression') return this.pattern(node.expression, ctx, mode);
         return this.visit(node, ctx, null, 'pattern');
@@ -292,7 +331,6 @@ export class ReferenceWalker {
         continue;
       }
       if (member.computed) this.visit(member.key, definition, member, 'key');
-      else if (member.key?.type === 'PrivateIdentifier' && frame) this.handler.privateKey(member.key, frame);
       if (member.declare || !member.value) continue;
       if (member.type === 'MethodDefinition') this.func(member.value, deferred);
       else this.visit(member.value, member.static ? definition : deferred, member, 'value');

@@ -147,8 +147,16 @@ export interface EmittedVersion {
   construct(name: string, args: ArrayLike<unknown>, newTarget: unknown): object;
   /** Method prologue: `return __hs.method("C", "m", isStatic, this, arguments)`. */
   method(className: string, key: PropertyKey, isStatic: boolean, thisArg: unknown, args: ArrayLike<unknown>): unknown;
-  /** `const sym = __hs.private("C", "#x")` before a class with private members. */
-  private(className: string, name: string): symbol;
+  /** A class's first element registers its private names: `static { ...; __hs.privates("C", this, access, impls, staticImpls); }`. */
+  privates(className: string, cls: object, access: Record<string, unknown>, impls: Record<string, unknown>, staticImpls: Record<string, unknown>): void;
+  /** `(#x in o ? o.#x : __hs.pget("C", "#x", o))` */
+  pget(className: string, name: string, o: unknown): unknown;
+  /** `(#x in o ? o.#x = v : __hs.pset("C", "#x", o, v))` */
+  pset(className: string, name: string, o: unknown, value: unknown): unknown;
+  /** `(#x in o || __hs.phas("C", "#x", o))` */
+  phas(className: string, name: string, o: unknown): boolean;
+  /** `(#x in o ? o.#x++ : __hs.pupdate("C", "#x", o, 1, false))` */
+  pupdate(className: string, name: string, o: unknown, delta: 1 | -1, prefix: boolean): unknown;
   /** Static field initializer guard: `static n = __hs.staticFresh("C", "n") ? (init) : void 0`. */
   staticFresh(className: string, name: string): boolean;
   /** `once(...)` imported from `hotstate/runtime`, routed to the module: `__hs.once(...)`. */

@@ -11,6 +11,7 @@ import {
 } from './contract.ts';
 import { HotstateError, internalError } from './errors.ts';
 import { internalObjects, liveInstances } from './instances.ts';
+import { ClassPrivates, type PrivateAccess } from './privates.ts';
 import { runSetup, sameDeps, type OnceRecord, type Setup } from './once.ts';
 import { formatReport } from './report.ts';
 import { classFields, fieldKey, planUpdate, type UpdatePlan } from './schema-diff.ts';
@@ -43,7 +44,7 @@ export interface ClassRecord {
 
 /**
  * Everything one loaded module keeps across hot updates: its store of cells, the stable identity
- * of each function and class, its private-name symbols and its `once` effects. A lineage lives in
+ * of each function and class, its classes' private names and its `once` effects. A lineage lives in
  * the module's `import.meta.hot.data`, so it belongs to one loaded module (one browser page, one
  * module runner) and never to a file name: a fresh, independent load starts a new lineage.
  */
@@ -51,7 +52,7 @@ export class Lineage {
   readonly cells: Map<string, StateCell> = new Map();
   readonly functions: Map<string, FunctionRecord> = new Map();
   readonly classes: Map<string, ClassRecord> = new Map();
-  readonly privates: Map<string, symbol> = new Map();
+  readonly privates: Map<string, ClassPrivates> = new Map();
   readonly onces: Map<string, OnceRecord> = new Map();
   /** Schema of the committed version. */
   schema: ModuleSchema | undefined;
@@ -354,26 +355,70 @@ export class Version implements EmittedVersion {
       : Reflect.construct(record.latest as unknown as AnyClass as never, args, newTarget as AnyClass as never);
   }
 
-  /** The symbol that stands for private member `#name` of class `className` in every version. */
-  private(className: string, name: string): symbol {
-    const key = `${className}.${name}`;
-    let symbol = this.lineage.privates.get(key);
-    if (symbol === undefined) {
-      symbol = Symbol(name);
-      this.lineage.privates.set(key, symbol);
+  #classPrivates(className: string): ClassPrivates {
+    let privates = this.lineage.privates.get(className);
+    if (privates === undefined) this.lineage.privates.set(className, (privates = new ClassPrivates(className)));
+    return privates;
+  }
+
+  /**
+   * Registers this version's private names of class `className` (see `runtime/privates.ts`);
+   * emitted as the class's first element: `static { alias = this; __hs.privates("C", this, {...}, impls, staticImpls); }`.
+   */
+  privates(
+    className: string,
+    cls: object,
+    access: Record<string, PrivateAccess>,
+    impls: Record<string, unknown>,
+    staticImpls: Record<string, unknown>,
+  ): void {
+    Object.setPrototypeOf(impls, Object.getPrototypeOf((cls as { prototype: object }).prototype));
+    Object.setPrototypeOf(staticImpls, Object.getPrototypeOf(cls));
+    internalObjects.add(impls);
+    internalObjects.add(staticImpls);
+    const privates = this.#classPrivates(className);
+    const index = privates.versions.push({ owner: this, cls, access: new Map(Object.entries(access)), impls, staticImpls }) - 1;
+    this.#undo.push(() => privates.versions.splice(index, 1));
+    for (const [name, [kind]] of Object.entries(access)) {
+      if (!this.#plan.reset.has(fieldKey(className, { name, static: kind.startsWith('static') }))) continue;
+      const previous = privates.resetFrom.get(name);
+      privates.resetFrom.set(name, index);
+      this.#undo.push(() => (previous === undefined ? privates.resetFrom.delete(name) : privates.resetFrom.set(name, previous)));
     }
-    return symbol;
+  }
+
+  /** Fallback read of private member `name` on an object this version's class did not construct. */
+  pget(className: string, name: string, o: unknown): unknown {
+    return this.#classPrivates(className).get(name, o);
+  }
+
+  /** Fallback write; returns the value, as an assignment does. */
+  pset(className: string, name: string, o: unknown, value: unknown): unknown {
+    return this.#classPrivates(className).set(name, o, value);
+  }
+
+  /** Fallback of `#name in o`. */
+  phas(className: string, name: string, o: unknown): boolean {
+    return this.#classPrivates(className).has(name, o);
+  }
+
+  /** Fallback of `o.#name++` and friends: returns what the update expression returns. */
+  pupdate(className: string, name: string, o: unknown, delta: 1 | -1, prefix: boolean): unknown {
+    const privates = this.#classPrivates(className);
+    const old = privates.get(name, o);
+    const numeric = typeof old === 'bigint' ? old : Number(old);
+    const next = typeof numeric === 'bigint' ? numeric + BigInt(delta) : numeric + delta;
+    privates.set(name, o, next);
+    return prefix ? next : numeric;
   }
 
   /** Whether static field `name` of class `className` must run its initializer in this version. */
   staticFresh(className: string, name: string): boolean {
     const record = this.lineage.classes.get(className);
     if (record === undefined || this.#plan.reset.has(fieldKey(className, { name, static: true }))) return true;
-    return !Object.hasOwn(record.stable, this.#propertyKey(className, name));
-  }
-
-  #propertyKey(className: string, name: string): PropertyKey {
-    return name.startsWith('#') ? this.private(className, name) : name;
+    if (!name.startsWith('#')) return !Object.hasOwn(record.stable, name);
+    const privates = this.#classPrivates(className);
+    return !privates.versions.some((version) => version.owner !== this && version.access.get(name)?.[3](record.stable) === true);
   }
 
   /**
@@ -386,14 +431,24 @@ export class Version implements EmittedVersion {
     const classes = this.lineage.classes;
     Object.setPrototypeOf(initializers, Object.getPrototypeOf(cls.prototype));
     internalObjects.add(initializers);
+    const privates = this.#classPrivates(name);
+    const { initializers: previousInitializers, stable: previousStable } = privates;
+    privates.initializers = initializers as Record<string, () => unknown>;
+    this.#undo.push(() => {
+      privates.initializers = previousInitializers;
+      privates.stable = previousStable;
+    });
     const record = classes.get(name);
     if (record === undefined) {
       classes.set(name, { stable: cls, latest: cls, version: this });
+      privates.stable = cls;
       this.#undo.push(() => classes.delete(name));
       return cls;
     }
-    const before = classFields(this.lineage.schema, name);
-    const after = classFields(this.meta.schema, name);
+    // Private fields need no work here: see runtime/privates.ts.
+    const isPublic = (field: { name: string }): boolean => !field.name.startsWith('#');
+    const before = classFields(this.lineage.schema, name).filter(isPublic);
+    const after = classFields(this.meta.schema, name).filter(isPublic);
     const had = new Set(before.map((field) => fieldKey(name, field)));
     const has = new Set(after.map((field) => fieldKey(name, field)));
     const addedFields = new Map<PropertyKey, () => unknown>();
@@ -402,19 +457,19 @@ export class Version implements EmittedVersion {
       if (field.static) continue;
       const reset = this.#plan.reset.has(fieldKey(name, field));
       if (!had.has(fieldKey(name, field)) || reset) {
-        const key = this.#propertyKey(name, field.name);
-        addedFields.set(key, (initializers[key as string] as (() => unknown) | undefined) ?? (() => undefined));
+        const key = field.name;
+        addedFields.set(key, (initializers[key] as (() => unknown) | undefined) ?? (() => undefined));
         if (reset) (sweep.keys.push(key), sweep.labels.push(`${name}.${field.name}`));
       }
     }
-    const removedFields = before.filter((f) => !f.static && !has.has(fieldKey(name, f))).map((f) => this.#propertyKey(name, f.name));
+    const removedFields = before.filter((f) => !f.static && !has.has(fieldKey(name, f))).map((f) => f.name);
     for (const field of before) {
-      if (!field.static && !has.has(fieldKey(name, field))) (sweep.keys.push(this.#propertyKey(name, field.name)), sweep.labels.push(`${name}.${field.name}`));
+      if (!field.static && !has.has(fieldKey(name, field))) (sweep.keys.push(field.name), sweep.labels.push(`${name}.${field.name}`));
     }
     if (sweep.keys.length > 0) this.#sweeps.push({ className: name, proto: record.stable.prototype as object, ...sweep });
-    const staticFields = new Set(after.filter((f) => f.static).map((f) => this.#propertyKey(name, f.name)));
+    const staticFields = new Set(after.filter((f) => f.static).map((f) => f.name));
     const takeStatic = new Set(
-      after.filter((f) => f.static && (!had.has(fieldKey(name, f)) || this.#plan.reset.has(fieldKey(name, f)))).map((f) => this.#propertyKey(name, f.name)),
+      after.filter((f) => f.static && (!had.has(fieldKey(name, f)) || this.#plan.reset.has(fieldKey(name, f)))).map((f) => f.name),
     );
     const saved: ClassSnapshot = snapshotClass(record.stable);
     const { latest, version } = record;

@@ -303,6 +303,29 @@ export const scenarios: Scenario[] = [
     ],
   },
   {
+    name: 'private methods, accessors and static private fields follow the update on old instances; brand checks stay exact',
+    files: { 'src/meter.ts': `export class Meter {\n  #reading = 0;\n  static #count = 0;\n  constructor() { Meter.#count++; }\n  #scale(x: number) { return x; }\n  get #display() { return String(this.#scale(this.#reading)); }\n  add(n: number) { this.#reading += n; return this.#display; }\n  static count() { return Meter.#count; }\n  static isMeter(o: object) { return #reading in o; }\n}\n` },
+    entry: 'src/meter.ts',
+    steps: [
+      {
+        act: ({ mod, saved }) => {
+          saved.m = new mod.Meter();
+          expect(saved.m.add(1)).toBe('1');
+        },
+        edit: ['src/meter.ts', `export class Meter {\n  #reading = 0;\n  static #count = 0;\n  constructor() { Meter.#count++; }\n  #scale(x: number) { return x * 10; }\n  get #display() { return '[' + this.#scale(this.#reading) + ']'; }\n  #twice(x: number) { return 2 * x; }\n  add(n: number) { this.#reading += this.#twice(n); return this.#display; }\n  static count() { return Meter.#count; }\n  static isMeter(o: object) { return #reading in o; }\n}\n`],
+        check: ({ mod, saved }) => {
+          expect(saved.m.add(1)).toBe('[30]');
+          expect(mod.Meter.count()).toBe(1);
+          const fresh = new mod.Meter();
+          expect(fresh.add(2)).toBe('[40]');
+          expect(mod.Meter.count()).toBe(2);
+          expect([mod.Meter.isMeter(saved.m), mod.Meter.isMeter(fresh), mod.Meter.isMeter({}), mod.Meter.isMeter(Object.create(saved.m))]).toEqual([true, true, false, false]);
+          expect(Reflect.ownKeys(saved.m)).toEqual([]);
+        },
+      },
+    ],
+  },
+  {
     name: 'subclasses in other modules follow their parent; super calls reach the newest parent method',
     files: {
       'src/base.ts': `export class Animal {\n  name = 'x';\n  speak() { return 'generic'; }\n}\n`,

@@ -382,6 +382,10 @@ const FIXED = new Set<string>([
   'bugs/var-declared-twice.ts',
   'bugs/var-redeclared-in-block.ts',
   'bugs/destructuring-default.ts',
+  'bugs/private-brand-check.ts',
+  'bugs/private-frozen.ts',
+  'bugs/private-visible-keys.ts',
+  'bugs/private-foreign-receiver.ts',
 ]);
 
 describe('differences found by this suite (see each fixture)', () => {

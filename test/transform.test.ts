@@ -49,17 +49,17 @@ describe('transform output', () => {
     `);
   });
 
-  test('classes: private members by stable symbols, prologues, static state, alias for self-references', () => {
+  test('classes: private members reached through every version, prologues, static state, alias for self-references', () => {
     expect(
       body(`export class C extends B {\n  #n = 0;\n  static made = 0;\n  tag = make();\n  get n() { return this.#n; }\n  bump() { this.#n++; return #n in this ? new C() : null; }\n}`),
     ).toMatchInlineSnapshot(`
-      "const __hs_private1_C_n = __hs.private("C", "#n"); let __hs_class_C; export class C extends B { static { __hs_class_C = this; } constructor(...args) { if (typeof __hs_stale_98a52db0 !== "undefined" && __hs_stale_98a52db0 && __hs_live.stale) return __hs.construct("C", args, new.target); super(...args); }
-        [__hs_private1_C_n] = 0;
+      "let __hs_class_C; export class C extends B { static { __hs_class_C = this; __hs.privates("C", this, { "#n": ["field", (o) => o.#n, (o, v) => { o.#n = v; }, (o) => #n in o] }, {  }, {  }); } constructor(...args) { if (typeof __hs_stale_98a52db0 !== "undefined" && __hs_stale_98a52db0 && __hs_live.stale) return __hs.construct("C", args, new.target); super(...args); }
+        #n = 0;
         static made = __hs.staticFresh("C", "made") ? (0) : void 0;
         tag = make();
-        get n() { return this[__hs_private1_C_n]; }
-        bump() { if (typeof __hs_stale_98a52db0 !== "undefined" && __hs_stale_98a52db0 && __hs_live.stale) return __hs.method("C", "bump", false, this, arguments); this[__hs_private1_C_n]++; return __hs_private1_C_n in this ? new __hs_class_C() : null; }
-      } C = __hs_class_C = __hs.cls("C", C, { [__hs_private1_C_n]() { return (0); }, ["tag"]() { return (make()); } });"
+        get n() { return (#n in this ? this.#n : __hs.pget("C", "#n", this)); }
+        bump() { if (typeof __hs_stale_98a52db0 !== "undefined" && __hs_stale_98a52db0 && __hs_live.stale) return __hs.method("C", "bump", false, this, arguments); (#n in this ? this.#n++ : __hs.pupdate("C", "#n", this, 1, false)); return (#n in this || __hs.phas("C", "#n", this)) ? new __hs_class_C() : null; }
+      } C = __hs_class_C = __hs.cls("C", C, { ["#n"]() { return (0); }, ["tag"]() { return (make()); } });"
     `);
   });
 
