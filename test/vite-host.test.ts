@@ -32,3 +32,22 @@ describe('Vite host: dev server in middleware mode + module runner', () => {
     });
   }
 });
+
+describe('Vite host: options', () => {
+  test('include and exclude decide which files are instrumented; node_modules never is', async () => {
+    project = await startProject(
+      {
+        'src/app.ts': `export let a = 1;\n`,
+        'src/legacy/old.ts': `export let b = 1;\n`,
+        'lib/other.ts': `export let c = 1;\n`,
+        'node_modules/dep/index.js': `export let d = 1;\n`,
+      },
+      { include: ['src/**', 'node_modules/**'], exclude: ['src/legacy/**'] },
+    );
+    const instrumented = async (url: string) => (await project!.server.environments.ssr.transformRequest(url))!.code.includes('__hotstate');
+    expect(await instrumented('/src/app.ts')).toBe(true);
+    expect(await instrumented('/src/legacy/old.ts')).toBe(false);
+    expect(await instrumented('/lib/other.ts')).toBe(false);
+    expect(await instrumented('/node_modules/dep/index.js')).toBe(false);
+  });
+});
