@@ -89,6 +89,9 @@ export function transform(code: string, options: TransformOptions): TransformRes
     privateUse(node, kind, owner) {
       privateUses.push({ node, kind, frame: owner as ClassFrame });
     },
+    newTarget(node) {
+      s.overwrite(node.start, node.end, `${names.hs}.target(new.target)`);
+    },
     thisInArrow(node) {
       s.overwrite(node.start, node.end, '(void 0)');
     },

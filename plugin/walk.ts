@@ -23,6 +23,8 @@ export interface WalkContext {
   deferred: boolean;
   /** The converted top-level arrow whose `this` must become `undefined`, if we are in one. */
   arrow: unknown;
+  /** True in the constructor of a managed class (and arrows inside it), where `new.target` is mapped. */
+  ctor: boolean;
   /** Private names in scope: `#x` → the managed class that owns it, or null when a nested class redeclares it. */
   privates: Map<string, unknown>;
 }
@@ -47,6 +49,8 @@ export interface WalkHandler {
   privateUse(node: Node, kind: 'read' | 'call' | 'assign' | 'update' | 'in', owner: unknown): void;
   /** A `this` inside a converted arrow. */
   thisInArrow(node: Node, arrow: unknown): void;
+  /** A `new.target` inside the constructor of a managed class. */
+  newTarget(node: Node): void;
   /** Decides whether a class is managed; returns its frame, or undefined. */
   enterClass(node: Node, ctx: WalkContext): unknown;
   /** Whether this arrow/function expression is a converted top-level arrow (returns its frame). */
@@ -79,7 +83,7 @@ export class ReferenceWalker {
 
   /** Walks one top-level statement (module scope is the empty chain: every free name is top-level). */
   statement(node: Node): void {
-    this.visit(node, { scope: null, cls: undefined, deferred: false, arrow: undefined, privates: new Map() }, null, '');
+    this.visit(node, { scope: null, cls: undefined, deferred: false, arrow: undefined, ctor: false, privates: new Map() }, null, '');
   }
 
   private ref(id: Node, ctx: WalkContext, parent: Node | null, key: string, shorthand: Node | null = null): void {
@@ -200,6 +204,8 @@ export class ReferenceWalker {
       case 'ImportDeclaration':
       case 'ExportAllDeclaration':
       case 'MetaProperty':
+        if (ctx.ctor && node.meta.name === 'new') this.handler.newTarget(node);
+        return;
       case 'Super':
       case 'Literal':
       case 'TemplateElement':
@@ -285,7 +291,7 @@ export class ReferenceWalker {
     }
   }
 
-  private func(node: Node, ctx: WalkContext): void {
+  private func(node: Node, ctx: WalkContext, isConstructor = false): void {
     const isArrow = node.type === 'ArrowFunctionExpression';
     const converted = this.handler.enterArrow(node);
     const body = node.body as Node | null;
@@ -299,6 +305,7 @@ export class ReferenceWalker {
       scope: scopeOf(paramNames, ctx.scope),
       deferred: true,
       arrow: converted ?? (isArrow ? ctx.arrow : undefined),
+      ctor: isConstructor || (isArrow && ctx.ctor),
     };
     const inner: WalkContext =
       body.type === 'BlockStatement' ? { ...params, scope: scopeOf([...varNames(body), ...lexicalNames(body.body)], params.scope) } : params;
@@ -321,7 +328,7 @@ export class ReferenceWalker {
       if (member.key?.type === 'PrivateIdentifier') privates.set(member.key.name, frame ?? null);
     }
     const selfScope = node.id ? scopeOf([node.id.name], ctx.scope, frame ? 'class-self' : 'shadow') : ctx.scope;
-    const definition: WalkContext = { scope: selfScope, cls: frame ?? ctx.cls, deferred: false, arrow: undefined, privates };
+    const definition: WalkContext = { scope: selfScope, cls: frame ?? ctx.cls, deferred: false, arrow: undefined, ctor: false, privates };
     const deferred: WalkContext = { ...definition, deferred: true };
     for (const member of members) {
       if (member.type.startsWith('TS')) continue;
@@ -332,7 +339,7 @@ export class ReferenceWalker {
       }
       if (member.computed) this.visit(member.key, definition, member, 'key');
       if (member.declare || !member.value) continue;
-      if (member.type === 'MethodDefinition') this.func(member.value, deferred);
+      if (member.type === 'MethodDefinition') this.func(member.value, deferred, frame !== undefined && member.kind === 'constructor');
       else this.visit(member.value, member.static ? definition : deferred, member, 'value');
     }
   }

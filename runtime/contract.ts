@@ -145,6 +145,8 @@ export interface EmittedVersion {
   cls<C extends abstract new (...args: never[]) => unknown>(name: string, cls: C, initializers: Record<PropertyKey, () => unknown>): C;
   /** Constructor prologue: `return __hs.construct("C", arguments, new.target)`. */
   construct(name: string, args: ArrayLike<unknown>, newTarget: unknown): object;
+  /** `new.target` inside a class constructor: `__hs.target(new.target)`. */
+  target(newTarget: unknown): unknown;
   /** Method prologue: `return __hs.method("C", "m", isStatic, this, arguments)`. */
   method(className: string, key: PropertyKey, isStatic: boolean, thisArg: unknown, args: ArrayLike<unknown>): unknown;
   /** A class's first element registers its private names: `static { ...; __hs.privates("C", this, access, impls, staticImpls); }`. */

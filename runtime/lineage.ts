@@ -194,6 +194,34 @@ export function settle(hot: HotContext | undefined, mod: unknown): void {
   lineage.report({ id: lineage.id, status: failure.status, entries: [], error: failure.error });
 }
 
+type Constructor = abstract new (...args: never[]) => unknown;
+
+/**
+ * Construction after an update runs the newest class with the stable class (or a subclass) as
+ * `new.target`. Passing that `new.target` itself makes V8 derive a new hidden class on every
+ * construction, so each instance gets one of its own (1.9 µs a `new`, bench/README.md). V8 caches
+ * the derived hidden class only on a *derived class constructor* used as `new.target`, so the
+ * runtime passes a stand-in `class extends Object {}` whose (empty) prototype object inherits from
+ * the real `new.target.prototype`: methods, `instanceof` and `constructor` resolve as before.
+ * Emitted constructors map `new.target` back to the real one through `Version.target`.
+ */
+const standIns: WeakMap<Constructor, Constructor> = new WeakMap();
+const realTargets: WeakMap<Constructor, Constructor> = new WeakMap();
+
+function standInFor(newTarget: Constructor): Constructor {
+  let standIn = standIns.get(newTarget);
+  if (standIn === undefined) {
+    standIn = class extends Object {} as unknown as Constructor;
+    const proto = standIn.prototype as object;
+    Object.setPrototypeOf(proto, newTarget.prototype as object);
+    Reflect.deleteProperty(proto, 'constructor');
+    internalObjects.add(proto);
+    standIns.set(newTarget, standIn);
+    realTargets.set(standIn, newTarget);
+  }
+  return standIn;
+}
+
 /**
  * A hoisted, empty function declared by each version of a module (`function __hs_live() {}`).
  * The prologue of every instrumented function reads `__hs_live.stale`; being a hoisted function,
@@ -488,11 +516,12 @@ export class Version implements EmittedVersion {
   construct(name: string, args: ArrayLike<unknown>, newTarget: unknown): object {
     const record = this.lineage.classes.get(name);
     if (record === undefined || record.version.stale) throw this.#removed(`class \`${name}\``);
-    // With a new.target from another class V8 gives each instance a hidden class of its own, which
-    // makes construction after an update slow (bench/README.md); moving a normally constructed
-    // instance onto the stable prototype instead would break `new.target`, `instanceof` and
-    // `Object.freeze(this)` inside the constructor, so correctness wins.
-    return Reflect.construct(record.latest as never, args, newTarget as never) as object;
+    return Reflect.construct(record.latest as never, args, standInFor(newTarget as Constructor) as never) as object;
+  }
+
+  /** Emitted for `new.target` in a class constructor: the real `new.target` behind a stand-in. */
+  target(newTarget: unknown): unknown {
+    return (newTarget !== undefined && realTargets.get(newTarget as Constructor)) || newTarget;
   }
 
   /** Emitted in the prologue of every method: runs the newest version of the method `key`. */
