@@ -4,8 +4,8 @@
  * Nothing here depends on TypeScript or Vite: the same file runs in the browser, in Vite's
  * module runner and under plain Node.
  */
-import { enter, enterQueued, settle } from './lineage.ts';
-import type { Cleanup, Setup } from './once.ts';
+import { enter, enterQueued, settle } from './enter.ts';
+import type { Setup } from './once.ts';
 
 export type { Cleanup, Setup } from './once.ts';
 export type { UpdateReport, ReportEntry, Outcome } from './contract.ts';

@@ -1,8 +1,6 @@
 import { Cell, MirroredCell, type StateCell } from './cell.ts';
-import { snapshotClass, upgradeClass, type ClassSnapshot } from './classes.ts';
+import { realTarget, snapshotClass, standInFor, upgradeClass, type ClassSnapshot } from './classes.ts';
 import {
-  CONTRACT_VERSION,
-  HOT_DATA_KEY,
   REPORT_EVENT,
   type EmittedVersion,
   type ModuleMeta,
@@ -14,7 +12,7 @@ import { internalObjects, liveInstances } from './instances.ts';
 import { ClassPrivates, type PrivateAccess } from './privates.ts';
 import { runSetup, sameDeps, type OnceRecord, type Setup } from './once.ts';
 import { formatReport } from './report.ts';
-import { classFields, fieldKey, planUpdate, type UpdatePlan } from './schema-diff.ts';
+import { classFields, fieldKey, type UpdatePlan } from './schema-diff.ts';
 
 /**
  * The part of Vite's `import.meta.hot` the runtime uses. Passing it in (rather than reading a
@@ -81,145 +79,6 @@ export class Lineage {
     for (const record of this.onces.values()) record.cleanup?.();
     this.onces.clear();
   }
-}
-
-function lineageFor(hot: HotContext | undefined, id: string): Lineage {
-  if (hot === undefined) return new Lineage(id);
-  const existing = hot.data[HOT_DATA_KEY];
-  if (existing instanceof Lineage) return existing;
-  const lineage = new Lineage(id);
-  hot.data[HOT_DATA_KEY] = lineage;
-  return lineage;
-}
-
-function checkMeta(meta: ModuleMeta): void {
-  if (meta.contract !== CONTRACT_VERSION || typeof meta.staleGlobal !== 'string') {
-    const newer = (meta.contract ?? 0) > CONTRACT_VERSION ? 'the plugin is newer than the runtime' : 'the runtime is newer than the plugin';
-    throw new HotstateError(
-      `this module was instrumented for runtime contract ${meta.contract}, but the loaded hotstate/runtime speaks contract ${CONTRACT_VERSION} (${newer}). ` +
-        `Make sure one copy of hotstate is installed (npm ls hotstate), then restart the dev server.`,
-      meta.id,
-    );
-  }
-}
-
-/**
- * Starts evaluating one version of a module: the first statement of every instrumented module.
- *
- * Emitted as `var __hs = __hotstate.enter(import.meta.hot, { contract, id, schema, ... }, __hs_live)`.
- * On a hot update the new version becomes current at once (so its own top-level code already
- * runs the new functions and methods), and every change it makes is logged so that a failure
- * before `commit()` restores the store, the classes and the functions exactly.
- */
-export function enter(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker): Version {
-  const version = begin(hot, meta, marker, false);
-  // A module without top-level await evaluates synchronously: if its version is still pending
-  // once the current job is done, the evaluation threw. Roll back at once, whoever imported it.
-  queueMicrotask(() => version.abandonIfPending());
-  return version;
-}
-
-/**
- * `enter` for modules with top-level `await`: updates of one module wait for each other, in the
- * order they arrived, so each one starts from the state the previous one committed.
- */
-export async function enterQueued(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker): Promise<Version> {
-  if (hot === undefined) return begin(hot, meta, marker, true);
-  const lineage = lineageFor(hot, meta.id);
-  const previous = lineage.queue;
-  let release!: () => void;
-  lineage.queue = new Promise<void>((resolve) => (release = resolve));
-  await previous;
-  try {
-    const version = begin(hot, meta, marker, true);
-    void version.settled.then(release);
-    return version;
-  } catch (error) {
-    release();
-    throw error;
-  }
-}
-
-function begin(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker, async: boolean): Version {
-  checkMeta(meta);
-  const lineage = lineageFor(hot, meta.id);
-  const pending = lineage.pending;
-  if (pending !== undefined) {
-    if (pending.async) {
-      throw new HotstateError(
-        'an update arrived while the previous version (which uses top-level await) was still evaluating; it was not applied. Save the file again.',
-        meta.id,
-      );
-    }
-    pending.rollback();
-  }
-  lineage.hot = hot;
-  lineage.failureReported = false;
-  let plan: UpdatePlan;
-  try {
-    plan = planUpdate(meta.id, lineage.schema, meta.schema, meta.onIncompatible);
-  } catch (error) {
-    lineage.failure = { status: 'rejected', error: error instanceof Error ? error.message : String(error) };
-    throw error;
-  }
-  // Defined (false) from now on, so V8 folds the prologues' test of it to a constant.
-  if (!(meta.staleGlobal in globalThis)) {
-    Object.defineProperty(globalThis, meta.staleGlobal, { value: false, writable: true, enumerable: false, configurable: true });
-  }
-  const version = new Version(lineage, meta, plan, marker, async);
-  hot?.prune?.(() => lineage.dispose());
-  return version;
-}
-
-/**
- * The accept callback, registered before `enter` so that it is in place even when `enter`
- * refuses a version: `import.meta.hot.accept((m) => __hotstate.settle(import.meta.hot, m))`.
- * Vite calls the previous version's callback with the new module namespace, or with `undefined`
- * when the new version failed to load or threw; then the failure is rolled back and reported.
- */
-export function settle(hot: HotContext | undefined, mod: unknown): void {
-  const lineage = hot?.data?.[HOT_DATA_KEY];
-  if (mod !== undefined || !(lineage instanceof Lineage)) return;
-  const failed = lineage.pending;
-  if (failed !== undefined) failed.rollback();
-  else if (lineage.failureReported) {
-    lineage.failureReported = false;
-    return;
-  }
-  const failure = lineage.failure ?? {
-    status: 'rolled-back' as const,
-    error: 'the new version failed to load or threw while evaluating (see the error above); the previous version keeps running with its state',
-  };
-  lineage.failure = undefined;
-  lineage.report({ id: lineage.id, status: failure.status, entries: [], error: failure.error });
-}
-
-type Constructor = abstract new (...args: never[]) => unknown;
-
-/**
- * Construction after an update runs the newest class with the stable class (or a subclass) as
- * `new.target`. Passing that `new.target` itself makes V8 derive a new hidden class on every
- * construction, so each instance gets one of its own (1.9 µs a `new`, bench/README.md). V8 caches
- * the derived hidden class only on a *derived class constructor* used as `new.target`, so the
- * runtime passes a stand-in `class extends Object {}` whose (empty) prototype object inherits from
- * the real `new.target.prototype`: methods, `instanceof` and `constructor` resolve as before.
- * Emitted constructors map `new.target` back to the real one through `Version.target`.
- */
-const standIns: WeakMap<Constructor, Constructor> = new WeakMap();
-const realTargets: WeakMap<Constructor, Constructor> = new WeakMap();
-
-function standInFor(newTarget: Constructor): Constructor {
-  let standIn = standIns.get(newTarget);
-  if (standIn === undefined) {
-    standIn = class extends Object {} as unknown as Constructor;
-    const proto = standIn.prototype as object;
-    Object.setPrototypeOf(proto, newTarget.prototype as object);
-    Reflect.deleteProperty(proto, 'constructor');
-    internalObjects.add(proto);
-    standIns.set(newTarget, standIn);
-    realTargets.set(standIn, newTarget);
-  }
-  return standIn;
 }
 
 /**
@@ -516,12 +375,12 @@ export class Version implements EmittedVersion {
   construct(name: string, args: ArrayLike<unknown>, newTarget: unknown): object {
     const record = this.lineage.classes.get(name);
     if (record === undefined || record.version.stale) throw this.#removed(`class \`${name}\``);
-    return Reflect.construct(record.latest as never, args, standInFor(newTarget as Constructor) as never) as object;
+    return Reflect.construct(record.latest as never, args, standInFor(newTarget as AnyClass) as never) as object;
   }
 
   /** Emitted for `new.target` in a class constructor: the real `new.target` behind a stand-in. */
   target(newTarget: unknown): unknown {
-    return (newTarget !== undefined && realTargets.get(newTarget as Constructor)) || newTarget;
+    return realTarget(newTarget);
   }
 
   /** Emitted in the prologue of every method: runs the newest version of the method `key`. */

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { CONTRACT_VERSION, type ModuleSchema, type UpdateReport } from '../runtime/contract.ts';
-import { enter, enterQueued, Lineage, type HotContext, type LivenessMarker, type Version } from '../runtime/lineage.ts';
+import { enter, enterQueued } from '../runtime/enter.ts';
+import { Lineage, type HotContext, type LivenessMarker, type Version } from '../runtime/lineage.ts';
 
 /**
  * The runtime store driven directly, the way emitted code drives it, through a double that checks
