@@ -58,8 +58,8 @@ export function rewriteState(s: MagicString, decl: StateDeclaration, names: Emit
 }
 
 /** `__hs.cell("x")`, with the options the binding needs. */
-export function cellCall(names: EmittedNames, name: string, exported: boolean, constant = false): string {
-  const options = [exported ? 'exported: true' : '', constant ? 'constant: true' : ''].filter(Boolean).join(', ');
+export function cellCall(names: EmittedNames, name: string, exported: boolean, constant = false, early?: string): string {
+  const options = [exported ? 'exported: true' : '', constant ? 'constant: true' : '', early ? `early: ${early}` : ''].filter(Boolean).join(', ');
   return `${names.hs}.cell(${JSON.stringify(name)}${options ? `, { ${options} }` : ''})`;
 }
 

@@ -172,6 +172,10 @@ function prelude(names: EmittedNames, meta: ModuleMeta, found: ReturnType<typeof
     `function ${names.live}() {}`,
   ];
   for (const fn of found.functions) if (!fn.declarator) parts.push(preludeForDeclaration(names, fn.name));
-  for (const name of found.moduleVars) parts.push(`const ${name} = ${cellCall(names, name, found.exportedCells.has(name))};`);
+  // A `var` exists before the module body runs (a circular importer may already read or write it),
+  // so its binding starts as a hoisted function object that stands in for the cell until here.
+  for (const name of found.moduleVars) {
+    parts.push(`function ${name}() {} ${name} = ${cellCall(names, name, found.exportedCells.has(name), false, name)};`);
+  }
   return parts.join(' ');
 }

@@ -132,7 +132,7 @@ export interface UpdateReport {
  */
 export interface EmittedVersion {
   /** `const x = __hs.cell("x")` / `__hs.cell("x", { exported: true, constant: true })`. */
-  cell(name: string, options?: { exported?: boolean; constant?: boolean }): { v: unknown; fresh: boolean; init(value: unknown): void };
+  cell(name: string, options?: { exported?: boolean; constant?: boolean; early?: { v?: unknown } }): { v: unknown; fresh: boolean; init(value: unknown): void };
   /** `__hs.mirror(x, (v) => { __hs_export_x = v; })` after an exported binding's declaration. */
   mirror(cell: unknown, set: (value: unknown) => void): void;
   /** Where destructuring sends values of bindings that already hold state. */

@@ -178,8 +178,9 @@ export class Version implements EmittedVersion {
    * feeds the module's `export let` bindings; a `constant` one (a `// @hotstate keep` const)
    * refuses assignment.
    */
-  cell(name: string, options: { exported?: boolean; constant?: boolean } = {}): StateCell {
+  cell(name: string, options: { exported?: boolean; constant?: boolean; early?: { v?: unknown } } = {}): StateCell {
     const lineage = this.lineage;
+    const isNew = !lineage.cells.has(name);
     const exported = options.exported === true;
     const constant = options.constant === true;
     let cell = lineage.cells.get(name);
@@ -204,6 +205,9 @@ export class Version implements EmittedVersion {
       }
       cell = created;
     }
+    // A `var` written before the module body ran (through a circular import) kept its value on
+    // the hoisted stand-in; the first evaluation adopts it.
+    if (isNew && options.early !== undefined && 'v' in options.early) cell.v = options.early.v;
     return cell;
   }
 
