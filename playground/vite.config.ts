@@ -3,5 +3,5 @@ import hotstate from '../plugin/vite.ts';
 
 export default defineConfig({
   root: import.meta.dirname,
-  plugins: [hotstate()],
+  plugins: [hotstate({ indicator: true })],
 });

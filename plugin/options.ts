@@ -30,4 +30,11 @@ export interface HotstateOptions {
    * @example hotstate({ onIncompatible: 'reject' })
    */
   onIncompatible?: IncompatiblePolicy;
+  /**
+   * Show a small badge in the corner of the page with the last update's outcome (kept, reset,
+   * refused). The same report is always logged in the browser console and the terminal.
+   * @default false
+   * @example hotstate({ indicator: true })
+   */
+  indicator?: boolean;
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createFilter, type Plugin, type ResolvedConfig } from 'vite';
+import { createFilter, searchForWorkspaceRoot, type Plugin, type ResolvedConfig } from 'vite';
 import { REPORT_EVENT, RUNTIME_SPECIFIER, UPDATE_EVENT, type UpdateReport } from '../runtime/contract.ts';
 import { HotstateError } from '../runtime/errors.ts';
 import { formatReport } from '../runtime/report.ts';
@@ -12,12 +12,14 @@ export type { HotstateOptions, FilterPattern } from './options.ts';
 
 const SCRIPT = /\.(?:m?ts|tsx|m?js|jsx)$/;
 
-/** The runtime entry next to this file: built `.js` in the package, `.ts` in a source checkout. */
-function runtimeEntry(): string {
+/** A runtime file next to this one: built `.js` in the package, `.ts` in a source checkout. */
+function runtimeFile(name: string): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const js = path.join(here, '../runtime/index.js');
-  return existsSync(js) ? js : path.join(here, '../runtime/index.ts');
+  const js = path.join(here, `../runtime/${name}.js`);
+  return existsSync(js) ? js : path.join(here, `../runtime/${name}.ts`);
 }
+
+const INDICATOR_SPECIFIER = 'hotstate/indicator';
 
 /** The module ID of a file: its path relative to the project root, posix separators. */
 export function moduleId(root: string, file: string): string {
@@ -37,7 +39,8 @@ export function moduleId(root: string, file: string): string {
  * ```
  */
 export function hotstate(options: HotstateOptions = {}): Plugin {
-  const runtime = runtimeEntry();
+  const runtime = runtimeFile('index');
+  const indicator = runtimeFile('indicator');
   const runtimeDir = path.dirname(runtime);
   let config: ResolvedConfig;
   let userFilter: (id: string) => boolean = () => true;
@@ -49,10 +52,15 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
     // Builds are never instrumented, so their output is what it would be without the plugin.
     apply: 'serve',
 
-    config() {
-      // Lets a module accept only its stable exports (`import.meta.hot.acceptExports`), so that
-      // importers of its other exports (plain consts, default expressions) run again on update.
-      return { experimental: { hmrPartialAccept: true } };
+    config(userConfig) {
+      return {
+        // Lets a module accept only its stable exports (`import.meta.hot.acceptExports`), so that
+        // importers of its other exports (plain consts, default expressions) run again on update.
+        experimental: { hmrPartialAccept: true },
+        // The page loads the runtime from this package, which may live outside the workspace
+        // (a linked install); keep Vite's default (the workspace root) and add the runtime.
+        server: { fs: { allow: [searchForWorkspaceRoot(userConfig.root ? path.resolve(userConfig.root) : process.cwd()), runtimeDir] } },
+      };
     },
 
     configResolved(resolved) {
@@ -61,9 +69,18 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
     },
 
     resolveId: {
-      filter: { id: /^hotstate\/runtime$/ },
+      filter: { id: /^hotstate\/(runtime|indicator)$/ },
       handler(source) {
-        return source === RUNTIME_SPECIFIER ? runtime : null;
+        return source === RUNTIME_SPECIFIER ? runtime : source === INDICATOR_SPECIFIER ? indicator : null;
+      },
+    },
+
+    transformIndexHtml: {
+      // Before Vite processes the page's scripts, so that it resolves the injected import.
+      order: 'pre',
+      handler() {
+        if (!options.indicator) return undefined;
+        return [{ tag: 'script', attrs: { type: 'module' }, children: `import ${JSON.stringify(INDICATOR_SPECIFIER)};`, injectTo: 'body' }];
       },
     },
 
@@ -99,7 +116,13 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
         environment.hot.on(REPORT_EVENT, (report: UpdateReport, client) => {
           const text = formatReport(report);
           if (report.status === 'applied') config.logger.info(text, { timestamp: true });
-          else config.logger.error(text, { timestamp: true });
+          else {
+            config.logger.error(text, { timestamp: true });
+            // In the page, Vite's error overlay too; the next update that applies clears it.
+            if (environment.name === 'client') {
+              client.send({ type: 'error', err: { message: text, stack: '', id: path.resolve(config.root, report.id), plugin: 'hotstate' } });
+            }
+          }
           client.send(UPDATE_EVENT, report);
         });
       }

@@ -11,7 +11,7 @@ import { HotstateError, internalError } from './errors.ts';
 import { internalObjects, liveInstances } from './instances.ts';
 import { ClassPrivates, type PrivateAccess } from './privates.ts';
 import { runSetup, sameDeps, type OnceRecord, type Setup } from './once.ts';
-import { formatReport } from './report.ts';
+import { logReport } from './report.ts';
 import { classFields, fieldKey, type UpdatePlan } from './schema-diff.ts';
 
 /**
@@ -69,9 +69,7 @@ export class Lineage {
   report(report: UpdateReport): void {
     this.hot?.send(REPORT_EVENT, report);
     // In a page the dev server's terminal is out of sight: say it in the console too.
-    if (typeof document !== 'undefined') {
-      (report.status === 'applied' ? console.info : console.warn)(formatReport(report));
-    }
+    if (typeof document !== 'undefined') logReport(report, console);
   }
 
   /** Runs every `once` cleanup: the module is gone. */

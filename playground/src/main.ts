@@ -1,11 +1,16 @@
 import { count, increment } from './counter.ts';
 import { Task, tasks } from './tasks.ts';
 import { once } from 'hotstate/runtime';
+import './clock.ts';
+import { firstLoadedAt, theme } from './theme.ts';
 
 const $ = (id: string) => document.getElementById(id)!;
 
 export function render(): void {
   $('count').textContent = String(count);
+  $('created').textContent = theme.createdAt;
+  $('kept').textContent = firstLoadedAt;
+  document.body.style.setProperty('--accent', theme.accent);
   const list = $('tasks');
   list.replaceChildren(
     ...tasks.map((task) => {
