@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,4 +51,23 @@ test('npm pack → install into a fresh Vite app → hotstate/vite and hotstate/
   writeFileSync(path.join(app, 'check.mjs'), CHECK);
   const out = execFileSync(process.execPath, ['check.mjs'], { cwd: app, encoding: 'utf8', env: { ...process.env, NEXT: counter(10) } });
   expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ status: 'applied', count: 2, after: 12, setups: 1 });
+
+  // The exports are typed for a consumer's TypeScript (the repo's own compiler, strict).
+  writeFileSync(
+    path.join(app, 'src/typed.ts'),
+    `/// <reference types="vite/client" />\n/// <reference types="hotstate/client" />\nimport hotstate, { type HotstateOptions } from 'hotstate/vite';\nimport { once, type UpdateReport } from 'hotstate/runtime';\n` +
+      `const options: HotstateOptions = { onIncompatible: 'reject', indicator: true };\nexport const plugin = hotstate(options);\nonce('k', () => () => {});\n` +
+      `import.meta.hot?.on('hotstate:update', (report) => { const r: UpdateReport = report; void r.status; });\n` +
+      // These hold only if the types resolved and are precise (an unresolved type is `any`).
+      `// @ts-expect-error: not a policy\nexport const bad: HotstateOptions = { onIncompatible: 'nope' };\n` +
+      `// @ts-expect-error: once takes a key first\nonce(() => {});\n` +
+      `import.meta.hot?.on('hotstate:update', (report) => {\n  // @ts-expect-error: a report has no such field\n  void report.nonexistent;\n});\n`,
+  );
+  writeFileSync(
+    path.join(app, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { strict: true, module: 'ESNext', moduleResolution: 'bundler', target: 'ES2022', noEmit: true, skipLibCheck: true, types: [] }, include: ['src/typed.ts'] }),
+  );
+  const typecheck = spawnSync(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app, encoding: 'utf8' });
+  expect(typecheck.stdout + typecheck.stderr).toBe('');
+  expect(typecheck.status).toBe(0);
 });
