@@ -131,8 +131,32 @@ export function isFunctionExpression(node: Node | null | undefined): boolean {
   return node?.type === 'ArrowFunctionExpression' || node?.type === 'FunctionExpression';
 }
 
+/** Components as React Fast Refresh's transform finds them: a top-level function with a capital first letter. */
+const COMPONENT_NAME = /^[A-Z]/;
+/** Hooks as React Fast Refresh's transform finds them: `use`, then nothing, a capital letter or a digit. */
+const HOOK_NAME = /^use(?:[A-Z0-9]|$)/;
+
+export interface InventoryOptions {
+  /**
+   * React Fast Refresh runs in the page that loads this module. Fast Refresh tells the versions of
+   * a component or hook apart by function identity, so those are left to it: they are code (a new
+   * function object in every version, no forwarding prologue), and importers that use them are
+   * not covered by this module's own `acceptExports` (the update reaches them, as it would without
+   * hotstate). State (`let`, `var`), other functions and classes are instrumented as usual.
+   * `'jsx'`: a `.jsx`/`.tsx` module, whose components Fast Refresh's transform registers: leave
+   * components and hooks. `'hooks'`: any other module: leave hooks.
+   */
+  refresh?: 'jsx' | 'hooks' | false;
+}
+
 /** Reads a module's top level: what is state, what is code, what needs a stable identity. */
-export function inventory(program: Node, code: string, comments: Comment[], line: (offset: number) => number): Inventory {
+export function inventory(
+  program: Node,
+  code: string,
+  comments: Comment[],
+  line: (offset: number) => number,
+  options: InventoryOptions = {},
+): Inventory {
   const result: Inventory = {
     state: [],
     functions: [],
@@ -150,6 +174,9 @@ export function inventory(program: Node, code: string, comments: Comment[], line
   const exports = new Map<string, string | null>();
   const exportName = (node: Node): string => (node.type === 'Identifier' ? node.name : String(node.value));
   const exportedLocals = new Set<string>();
+  /** Components and hooks left to React Fast Refresh: listed as functions, but without one identity. */
+  const leftToRefresh = (name: string): boolean =>
+    (options.refresh === 'jsx' && COMPONENT_NAME.test(name)) || (Boolean(options.refresh) && HOOK_NAME.test(name));
 
   for (const statement of program.body as Node[]) {
     result.topLevelAwait ||= hasTopLevelAwait(statement);
@@ -223,7 +250,7 @@ export function inventory(program: Node, code: string, comments: Comment[], line
         for (const declarator of declaration.declarations as Node[]) {
           const init = declarator.init ? unwrapExpression(declarator.init) : null;
           if (declarator.id.type === 'Identifier' && init && isFunctionExpression(init) && declarator.init === init) {
-            result.functions.push({ name: declarator.id.name, fn: init, declarator });
+            if (!leftToRefresh(declarator.id.name)) result.functions.push({ name: declarator.id.name, fn: init, declarator });
             result.bindings.push({ name: declarator.id.name, kind: 'function', line: line(declarator.start) });
           } else {
             for (const id of boundIdentifiers(declarator.id)) result.bindings.push({ name: id.name, kind: 'const', line: line(id.start) });
@@ -231,7 +258,7 @@ export function inventory(program: Node, code: string, comments: Comment[], line
         }
       }
     } else if (declaration.type === 'FunctionDeclaration' && declaration.id && declaration.body) {
-      result.functions.push({ name: declaration.id.name, fn: declaration });
+      if (!leftToRefresh(declaration.id.name)) result.functions.push({ name: declaration.id.name, fn: declaration });
       result.bindings.push({ name: declaration.id.name, kind: 'function', line: line(declaration.start) });
     } else if (declaration.type === 'ClassDeclaration' && declaration.id) {
       result.classes.push({ name: declaration.id.name, node: declaration, statement });

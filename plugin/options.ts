@@ -37,4 +37,17 @@ export interface HotstateOptions {
    * @example hotstate({ indicator: true })
    */
   indicator?: boolean;
+  /**
+   * Leave React components and hooks to React Fast Refresh. Fast Refresh swaps a component in by
+   * registering each version's function object and compares hook signatures per function object;
+   * hotstate's one identity per function would hide new versions from it (the edit would show
+   * only at the next render, and a changed list of hooks would crash that render). With this on,
+   * in the browser (not in SSR), top-level functions named like a component (`App`, in
+   * `.jsx`/`.tsx` files) or a hook (`useCount`, in any file) are plain code, so Fast Refresh
+   * re-renders them keeping hook state; module state (`let`), other functions and classes are
+   * kept by hotstate.
+   * @default true when `@vitejs/plugin-react` or `@vitejs/plugin-react-swc` is in the config
+   * @example hotstate({ reactRefresh: false })
+   */
+  reactRefresh?: boolean;
 }

@@ -27,6 +27,12 @@ export interface TransformOptions {
   onIncompatible?: IncompatiblePolicy;
   /** The specifier the emitted code imports the runtime from. @default 'hotstate/runtime' */
   runtime?: string;
+  /**
+   * React Fast Refresh runs in the page that loads this module: leave components (in `.jsx`/`.tsx`
+   * files) and hooks to it, since it needs a new function object per version to swap them in.
+   * @default false
+   */
+  refresh?: boolean;
 }
 
 export interface Diagnostic {
@@ -56,7 +62,8 @@ export function transform(code: string, options: TransformOptions): TransformRes
 
   const line = lineIndex(code);
   const names = new EmittedNames(code, textHash(`${options.id}\0${code}`));
-  const found = inventory(program as unknown as Node, code, comments, line);
+  const refresh = options.refresh === true && (/\.[jt]sx$/.test(options.filename.replace(/[?#].*$/, '')) ? 'jsx' : 'hooks');
+  const found = inventory(program as unknown as Node, code, comments, line, { refresh });
   const s = new MagicString(code);
   const hazards = asiHazards(program as unknown as Node, code);
   const asiGuard = (offset: number): string => (hazards.has(offset) ? ';' : '');

@@ -21,6 +21,9 @@ function runtimeFile(name: string): string {
 
 const INDICATOR_SPECIFIER = 'hotstate/indicator';
 
+/** Plugins that run React Fast Refresh in the dev server (`@vitejs/plugin-react`, `@vitejs/plugin-react-swc`). */
+const REACT_REFRESH_PLUGINS = new Set(['vite:react-refresh', 'vite:react-swc']);
+
 /** The module ID of a file: its path relative to the project root, posix separators. */
 export function moduleId(root: string, file: string): string {
   return path.relative(root, file).split(path.sep).join('/');
@@ -44,6 +47,7 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
   const runtimeDir = path.dirname(runtime);
   let config: ResolvedConfig;
   let userFilter: (id: string) => boolean = () => true;
+  let reactRefresh = false;
 
   return {
     name: 'hotstate',
@@ -66,6 +70,8 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
     configResolved(resolved) {
       config = resolved;
       userFilter = createFilter(options.include, options.exclude, { resolve: resolved.root });
+      reactRefresh =
+        options.reactRefresh ?? (resolved.server.hmr !== false && resolved.plugins.some((plugin) => REACT_REFRESH_PLUGINS.has(plugin.name)));
     },
 
     resolveId: {
@@ -93,6 +99,8 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
             id: moduleId(config.root, id),
             filename: id,
             onIncompatible: options.onIncompatible ?? 'reset',
+            // Fast Refresh runs in the page only; the SSR module runner keeps one identity per function.
+            refresh: reactRefresh && this.environment.config.consumer === 'client',
           });
           if (result === null) return null;
           for (const diagnostic of result.diagnostics) {

@@ -190,4 +190,21 @@ describe('transform output', () => {
     expect(schema('A /* note */ | B')).toBe(schema('A | B'));
     expect(schema('readonly string[]')).toBe('readonly string[]');
   });
+
+  test('with React Fast Refresh, components (in .tsx) and hooks are left to it; state and other functions are not', () => {
+    const source = `let clicks = 0;\nexport function App() { return <b>{clicks}</b>; }\nexport const Badge = () => <i />;\nexport function useClicks() { return clicks; }\nexport function click() { clicks++; }\n`;
+    const out = transform(source, { id: 'src/App.tsx', filename: '/p/src/App.tsx', refresh: true })!.code;
+    expect(out).not.toMatch(/__hs\.fn\("(App|Badge|useClicks)"/);
+    expect(out).toContain('click = __hs.fn("click", click);');
+    expect(out).toContain('export const Badge = () => <i />;');
+    expect(out).toContain('const clicks = __hs.cell("clicks")');
+    // App, Badge and useClicks are new objects in every version: importers are not covered by this module's accept.
+    expect(out).toContain('import.meta.hot.acceptExports(["click"]');
+    // In a .ts file only hooks are left to Fast Refresh (its transform registers components in .jsx/.tsx only).
+    const ts = transform(`export function Point() {}\nexport function useThing() {}\n`, { id: 'src/m.ts', filename: '/p/src/m.ts', refresh: true })!.code;
+    expect(ts).toContain('Point = __hs.fn("Point", Point);');
+    expect(ts).not.toContain('__hs.fn("useThing"');
+    // Without the option nothing changes.
+    expect(transform(source, { id: 'src/App.tsx', filename: '/p/src/App.tsx' })!.code).toContain('App = __hs.fn("App", App);');
+  });
 });
