@@ -1,13 +1,15 @@
 // Entry point of the hotstate benchmarks: `npm run bench` / `node bench/run.mjs`.
 //
-//   node bench/run.mjs [--quick] [--no-build] [--json results.json]
+//   node bench/run.mjs [--quick] [--no-build] [--no-hmr] [--json results.json]
 //
 // 1. compiles plugin/ and runtime/ into bench/.build/dist (never touching dist/; --no-build
 //    reuses the last build; HOTSTATE_BENCH_DIST=dist uses dist/ from `npm run build` instead),
 // 2. steady-state overhead (bench/steady.mjs), also after one hot update,
 // 3. update pause vs. number of live instances (bench/update.mjs): a method body changes, and
 //    (2b) a declared field is removed,
-// 4. unless --quick: what each part of the emitted code costs (bench/variants.mjs).
+// 4. unless --quick: what each part of the emitted code costs (bench/variants.mjs),
+// 5. unless --no-hmr: HMR latency in Chromium, file write → update applied, hotstate vs plain Vite
+//    HMR (bench/hmr-latency.mjs; skipped when Chromium is not installed).
 // Every result compares the instrumented program with the same plain program in the same run.
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { BUILD_DIR, buildPrivate, distDir, fmtRatio, ROOT } from './lib.mjs';
 import { runSteady, steadyTable } from './steady.mjs';
 import { isFlat, updateTable } from './update.mjs';
 import { runVariants, variantsSection } from './variants.mjs';
+import { checksSummary as hmrChecks, chromiumPath, hmrTable, phaseTable, pipelineTable, TARGET as HMR_TARGET } from './hmr-latency.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -61,6 +64,34 @@ if (!quick) {
   for (const r of variants) console.log(`${variantsSection(r)}\n`);
 }
 
+let hmr;
+if (!args.includes('--no-hmr')) {
+  console.log('## 4. HMR latency in the browser: file write → update applied (hotstate / plain Vite HMR)\n');
+  if (!existsSync(chromiumPath())) {
+    console.log(`skipped: no Chromium at ${chromiumPath()} (install it, or set CHROMIUM_PATH)\n`);
+  } else {
+    const proc = spawn(process.execPath, [path.join(ROOT, 'bench', 'hmr-latency.mjs'), '--json', '--no-build'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    const code = await new Promise((resolve, reject) => {
+      proc.on('error', reject);
+      proc.on('close', resolve);
+    });
+    if (code !== 0) console.log(`FAILED: hmr-latency.mjs exited with ${code}\n`);
+    else {
+      hmr = JSON.parse(out);
+      console.log(hmrTable(hmr));
+      console.log('\nWhere the time goes (medians):\n');
+      console.log(phaseTable(hmr));
+      console.log("\nThe dev server's side alone, warm (`transformRequest` in a loop, Node only):\n");
+      console.log(pipelineTable(hmr));
+      console.log('');
+      console.log(hmrChecks(hmr));
+      console.log('');
+    }
+  }
+}
+
 const targets = steady.filter((r) => !r.updated && !r.error);
 const failed = steady.filter((r) => r.error).map((r) => r.name);
 const { cases } = await import('./cases.mjs');
@@ -72,8 +103,15 @@ console.log(`- steady-state targets (ratio ≤ 1.05): ${missed.length === 0 ? 'a
 console.log(`- update pause (method body changed) ≤ 5 ms: ${update.every((r) => r.hotPause.median <= 5) ? 'yes' : 'NO'}; flat in N: ${isFlat(update) ? 'yes' : 'NO'}; instances run the new method: ${update.every((r) => r.failureCount === 0) ? 'yes' : 'NO'}`);
 console.log(`- update pause (field removed) ≤ 5 ms: ${updateField.every((r) => r.hotPause.median <= 5) ? 'yes' : 'NO'}; flat in N: ${isFlat(updateField) ? 'yes' : 'NO'}; instances migrated correctly: ${updateField.every((r) => r.failureCount === 0) ? 'yes' : `NO (${updateField.filter((r) => r.failureCount > 0).map((r) => `N=${r.n}`).join(', ')})`}`);
 console.log(`- plain and instrumented programs returned the same results: ${mismatches.length === 0 ? 'yes' : `NO (${mismatches.join(', ')})`}`);
+if (hmr) {
+  const problems = hmr.flatMap((r) => r.problems);
+  console.log(
+    `- HMR latency in the browser, hotstate / plain (ratio of medians ≤ ${HMR_TARGET}): ${hmr.map((r) => `${r.shape} ${fmtRatio(r.ratio)} ${r.ratio <= HMR_TARGET ? 'ok' : 'MISSED'}`).join(', ')}; ` +
+      `state kept, no reload: ${problems.length === 0 ? 'yes' : `NO (${problems.length} problems, see section 4)`}`,
+  );
+}
 console.log(`- total time ${((performance.now() - started) / 1000).toFixed(0)} s`);
 if (jsonOut) {
-  writeFileSync(jsonOut, JSON.stringify({ node: process.version, v8: process.versions.v8, cpus: os.cpus().length, steady, update, updateField, variants }, null, 2));
+  writeFileSync(jsonOut, JSON.stringify({ node: process.version, v8: process.versions.v8, cpus: os.cpus().length, steady, update, updateField, variants, hmr }, null, 2));
   console.error(`results written to ${jsonOut}`);
 }
