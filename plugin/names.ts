@@ -22,9 +22,15 @@ export class EmittedNames {
     this.staleGlobal = `${prefix}_stale_${fingerprint}`;
   }
 
-  /** The test at the top of every prologue: true once a newer version of this module is current. */
-  get stale(): string {
-    return `(typeof ${this.staleGlobal} !== "undefined" && ${this.staleGlobal} && ${this.live}.stale)`;
+  /**
+   * The test at the top of every prologue: true once a newer version of this module is current.
+   * A hoisted function declaration can run before the module body defined the global (a circular
+   * importer calls it), so its test guards with `typeof`; arrows, methods and constructors cannot.
+   */
+  stale(hoisted: boolean): string {
+    return hoisted
+      ? `(typeof ${this.staleGlobal} !== "undefined" && ${this.staleGlobal} && ${this.live}.stale)`
+      : `(${this.staleGlobal} && ${this.live}.stale)`;
   }
 
   /** The module-level `let` each exported state binding is mirrored into. */

@@ -153,7 +153,7 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
   const { binding } = frame;
   const { node, statement, name } = binding;
   const members = node.body.body as Node[];
-  const stale = names.stale;
+  const stale = names.stale(false);
   const nameLiteral = JSON.stringify(name);
 
   // Field initializers for instances created before a version that added the field.

@@ -20,7 +20,7 @@ import type { EmittedNames } from './names.ts';
  */
 export function prologue(names: EmittedNames, name: string, fn: Node, converted: boolean): string {
   const forward = `${names.hs}.forward(${JSON.stringify(name)}, ${converted ? 'void 0, arguments, void 0' : 'this, arguments, new.target'})`;
-  return ` if ${names.stale} return ${fn.generator ? 'yield* ' : ''}${forward};`;
+  return ` if ${names.stale(fn.type === 'FunctionDeclaration')} return ${fn.generator ? 'yield* ' : ''}${forward};`;
 }
 
 /** Registration of a function declaration, run first thing in the module body. */

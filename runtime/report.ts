@@ -39,8 +39,10 @@ export function formatReport(report: UpdateReport): string {
 
 /** The report as one collapsed console group (browser devtools). */
 export function logReport(report: UpdateReport, console: Pick<Console, 'groupCollapsed' | 'log' | 'warn' | 'groupEnd'>): void {
+  // Three console calls whatever the module's size: each call costs while devtools are open.
   console.groupCollapsed(`[hotstate] ${summarize(report)}`);
   if (report.error !== undefined) console.warn(report.error);
-  for (const line of reportLines(report)) console.log(line);
+  const lines = reportLines(report);
+  if (lines.length > 0) console.log(lines.join('\n'));
   console.groupEnd();
 }
