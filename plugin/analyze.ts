@@ -1,8 +1,7 @@
 import type { Comment } from 'oxc-parser';
-import type { BindingSchema, ClassSchema, FieldSchema } from '../runtime/contract.ts';
-import { boundIdentifiers, unwrapExpression, varIdentifiers, type Node } from './ast.ts';
+import { RUNTIME_SPECIFIER, type BindingSchema, type ClassSchema, type FieldSchema } from '../runtime/contract.ts';
+import { boundIdentifiers, someChild, unwrapExpression, varIdentifiers, type Node } from './ast.ts';
 import { textHash } from './hash.ts';
-import { RUNTIME_SPECIFIER } from '../runtime/contract.ts';
 
 /** A top-level `let`/`var` (or `@hotstate keep` const) statement: state. */
 export interface StateDeclaration {
@@ -117,14 +116,7 @@ function hasTopLevelAwait(node: Node | null | undefined): boolean {
     }
     return parts.some((part) => hasTopLevelAwait(part));
   }
-  for (const key in node) {
-    if (key === 'type' || key === 'start' || key === 'end') continue;
-    const value = node[key];
-    if (Array.isArray(value)) {
-      if (value.some((item) => typeof item?.type === 'string' && hasTopLevelAwait(item))) return true;
-    } else if (typeof value?.type === 'string' && hasTopLevelAwait(value)) return true;
-  }
-  return false;
+  return someChild(node, hasTopLevelAwait);
 }
 
 export function isFunctionExpression(node: Node | null | undefined): boolean {

@@ -36,6 +36,16 @@ export function forEachChild(node: Node, fn: (child: Node, key: string) => void)
   }
 }
 
+/** Whether `test` holds for some child node that may hold runtime code. */
+export function someChild(node: Node, test: (child: Node) => boolean): boolean {
+  for (const key in node) {
+    if (SKIP_KEYS.has(key)) continue;
+    const value = node[key];
+    if (Array.isArray(value) ? value.some((item) => isNode(item) && test(item)) : isNode(value) && test(value)) return true;
+  }
+  return false;
+}
+
 /** Looks through parentheses and TypeScript-only expression wrappers (`as`, `satisfies`, `!`). */
 export function unwrapExpression(node: Node): Node {
   let current = node;

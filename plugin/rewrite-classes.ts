@@ -1,5 +1,5 @@
 import type MagicString from 'magic-string';
-import type { Node } from './ast.ts';
+import { someChild, type Node } from './ast.ts';
 import { memberName, type ClassBinding } from './analyze.ts';
 import type { EmittedNames } from './names.ts';
 
@@ -132,14 +132,7 @@ function mayHaveEffects(node: Node | null | undefined): boolean {
     case 'ClassExpression':
       return false;
   }
-  for (const key in node) {
-    if (key === 'type' || key === 'start' || key === 'end') continue;
-    const value = node[key];
-    if (Array.isArray(value) ? value.some((item) => typeof item?.type === 'string' && mayHaveEffects(item)) : typeof value?.type === 'string' && mayHaveEffects(value)) {
-      return true;
-    }
-  }
-  return false;
+  return someChild(node, mayHaveEffects);
 }
 
 /** The member's key as a string literal (`"x"`, `"#x"`), or undefined for computed keys. */

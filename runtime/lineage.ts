@@ -352,9 +352,7 @@ export class Version implements EmittedVersion {
       }
     }
     const removedFields = before.filter((f) => !f.static && !has.has(fieldKey(name, f))).map((f) => f.name);
-    for (const field of before) {
-      if (!field.static && !has.has(fieldKey(name, field))) (sweep.keys.push(field.name), sweep.labels.push(`${name}.${field.name}`));
-    }
+    for (const field of removedFields) (sweep.keys.push(field), sweep.labels.push(`${name}.${field}`));
     if (sweep.keys.length > 0) this.#sweeps.push({ className: name, proto: record.stable.prototype as object, ...sweep });
     const staticFields = new Set(after.filter((f) => f.static).map((f) => f.name));
     const takeStatic = new Set(
