@@ -220,7 +220,7 @@ async function clockOffset(page, trials = 25) {
 
 const summarize = (values) => ({ median: median(values), p10: quantile(values, 0.1), p90: quantile(values, 0.9), n: values.length });
 
-export async function runShape(shape, { edits = 30, warmup = 5, pauseMs = 150, bumps = 3, pluginBreakdown = false, hotMap = true, quietConsole = false, log = () => {} } = {}) {
+export async function runShape(shape, { edits = 30, warmup = 5, pauseMs = 150, bumps = 3, pluginBreakdown = false, hotMap = true, quietConsole = false, pretransform = true, log = () => {} } = {}) {
   const dist = distDir();
   const { hotstate } = await import(pathToFileURL(path.join(dist, 'plugin', 'vite.js')).href);
   const { transform } = await import(pathToFileURL(path.join(dist, 'plugin', 'transform.js')).href);
@@ -237,7 +237,7 @@ export async function runShape(shape, { edits = 30, warmup = 5, pauseMs = 150, b
   const pluginTimes = []; // { name, plugin, t0, ms }  (every plugin's transform hook, with --plugins)
   const nameOf = (file) => (file.endsWith('/src/hot.ts') ? 'hot' : file.endsWith('/src/plain.ts') ? 'plain' : undefined);
 
-  const plugin = hotstate({ exclude: ['src/plain.ts', 'src/main.ts'] });
+  const plugin = hotstate({ exclude: ['src/plain.ts', 'src/main.ts'], pretransform });
   const handler = plugin.transform.handler;
   plugin.transform.handler = function (code, id) {
     const t0 = now();
@@ -397,7 +397,12 @@ export async function runShape(shape, { edits = 30, warmup = 5, pauseMs = 150, b
             toApplied: applied - evaluated,
           },
           transformMs: tr ? tr.ms : NaN,
-          plugins: request ? Object.fromEntries(pluginTimes.filter((e) => e.name === name && e.t0 >= request.t0 && e.t0 <= request.t1).map((e) => [e.plugin, e.ms])) : {},
+          // How often hotstate's hook ran for this edit (1: the page's request joined the
+          // pre-transform, or there was none), and whether it started before the request arrived.
+          hookCalls: transforms.filter((e) => e.name === name && e.t0 >= write).length,
+          pretransformed: tr !== undefined && request !== undefined && tr.t0 < request.t0,
+          // Every plugin's hook on this edit, from the watcher's event (a pre-transform runs before the request).
+          plugins: request ? Object.fromEntries(pluginTimes.filter((e) => e.name === name && e.t0 >= write && e.t0 <= request.t1).map((e) => [e.plugin, e.ms])) : {},
           // [plugin, start, end] in ms from the request's arrival (with --plugins).
           timeline: request ? pluginTimes.filter((e) => e.name === name && e.t0 >= request.t0 && e.t0 <= request.t1).map((e) => [e.plugin, e.t0 - request.t0, e.t0 - request.t0 + e.ms]) : [],
           ok: checks.length === 0,
@@ -584,9 +589,11 @@ export function checksSummary(results) {
   return results
     .map((r) => {
       const ok = r.edits.filter((e) => e.ok).length;
+      const hot = r.edits.filter((e) => e.name === 'hot');
       return (
         `- \`${r.shape}\`: ${ok}/${r.edits.length} edits passed the checks (hotstate counter kept, version 1's importer runs the new code, plain counter reset); ` +
         `full reload: ${r.noReload ? 'none' : 'YES'}; hotstate reports: ${r.hotReports.applied} applied of ${r.hotReports.total}; ` +
+        `hotstate's transform ran once per edit: ${hot.filter((e) => e.hookCalls === 1).length}/${hot.length}, before the page's request (pre-transform): ${hot.filter((e) => e.pretransformed).length}/${hot.length}; ` +
         `clock offset page − Node ${fmtMs(r.clock.before.offset)} ms (± ${fmtMs(r.clock.before.rtt / 2)}), after ${fmtMs(r.clock.after.offset)} ms` +
         (r.problems.length ? `\n  - PROBLEMS:\n${r.problems.slice(0, 10).map((p) => `    - ${p}`).join('\n')}` : '')
       );
@@ -613,6 +620,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--plugins') opts.pluginBreakdown = true;
     else if (argv[i] === '--hot-no-map') opts.hotMap = false;
     else if (argv[i] === '--quiet-console') opts.quietConsole = true;
+    else if (argv[i] === '--no-pretransform') opts.pretransform = false;
   }
   return opts;
 }

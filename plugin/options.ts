@@ -50,4 +50,11 @@ export interface HotstateOptions {
    * @example hotstate({ reactRefresh: false })
    */
   reactRefresh?: boolean;
+  /**
+   * Start transforming a changed module as soon as the file watcher reports it, while Vite's
+   * update message is on its way to the page, instead of when the page asks for the new version.
+   * The page gets the same code either way, sooner; turn it off only to measure the difference.
+   * @default true
+   */
+  pretransform?: boolean;
 }

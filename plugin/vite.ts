@@ -11,6 +11,8 @@ import { transform } from './transform.ts';
 export type { HotstateOptions, FilterPattern } from './options.ts';
 
 const SCRIPT = /\.(?:m?ts|tsx|m?js|jsx)$/;
+/** Never instrumented, whatever the options say. */
+const NEVER = [/[\\/]node_modules[\\/]/, /\?/, /\.d\.[mc]?ts$/];
 
 /** A runtime file next to this one: built `.js` in the package, `.ts` in a source checkout. */
 function runtimeFile(name: string): string {
@@ -48,6 +50,9 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
   let config: ResolvedConfig;
   let userFilter: (id: string) => boolean = () => true;
   let reactRefresh = false;
+  /** Whether the module with this resolved ID is one that hotstate instruments. */
+  const instruments = (id: string): boolean =>
+    SCRIPT.test(id) && !NEVER.some((pattern) => pattern.test(id)) && !id.startsWith(runtimeDir) && userFilter(id);
 
   return {
     name: 'hotstate',
@@ -91,7 +96,7 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
     },
 
     transform: {
-      filter: { id: { include: SCRIPT, exclude: [/[\\/]node_modules[\\/]/, /\?/, /\.d\.[mc]?ts$/] } },
+      filter: { id: { include: SCRIPT, exclude: NEVER } },
       handler(code, id) {
         if (id.startsWith(runtimeDir) || !userFilter(id)) return null;
         try {
@@ -117,6 +122,19 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
           return null;
         }
       },
+    },
+
+    // An instrumented module always accepts its own update, so the page is about to ask for its
+    // new version. Start transforming it now, while Vite's update message travels to the page and
+    // the page sends its request; that request then joins this one (Vite shares a pending
+    // transform of the same URL). A failure is left to that request, which reports it as usual.
+    // Only for the browser: a module runner takes a transform result the server already holds as
+    // a sign that its own copy is current (`fetchModule`'s `cached`), and would keep the old code.
+    hotUpdate({ type, modules }) {
+      if (type !== 'update' || options.pretransform === false || this.environment.config.consumer !== 'client') return;
+      for (const mod of modules) {
+        if (mod.id !== null && instruments(mod.id)) this.environment.transformRequest(mod.url).catch(() => {});
+      }
     },
 
     configureServer(server) {

@@ -68,8 +68,9 @@ export class Lineage {
 
   report(report: UpdateReport): void {
     this.hot?.send(REPORT_EVENT, report);
-    // In a page the dev server's terminal is out of sight: say it in the console too.
-    if (typeof document !== 'undefined') logReport(report, console);
+    // In a page the dev server's terminal is out of sight: say it in the console too, once the
+    // update is done (console calls are slow while devtools are open; the page need not wait).
+    if (typeof document !== 'undefined') setTimeout(() => logReport(report, console), 0);
   }
 
   /** Runs every `once` cleanup: the module is gone. */
