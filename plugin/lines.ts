@@ -24,3 +24,9 @@ export function lineIndex(code: string): (offset: number) => number {
     return lo + 1;
   };
 }
+
+/** 1-based line and 1-based column of an offset, as editors and `file:line:col` show them. */
+export function position(code: string, offset: number): { line: number; column: number } {
+  const { line, column } = lineColumn(code, offset);
+  return { line, column: column + 1 };
+}

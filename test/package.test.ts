@@ -70,4 +70,14 @@ test('npm pack → install into a fresh Vite app → hotstate/vite and hotstate/
   const typecheck = spawnSync(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app, encoding: 'utf8' });
   expect(typecheck.stdout + typecheck.stderr).toBe('');
   expect(typecheck.status).toBe(0);
+
+  // The CLI, as `npx hotstate` in the app: record the state schema, then refuse an unsafe change.
+  writeFileSync(path.join(app, 'tsconfig.state.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'ESNext', moduleResolution: 'bundler', target: 'ES2022', noEmit: true }, include: ['src/counter.ts'] }));
+  const hotstateCli = (args: string[]) => spawnSync('npx', ['--no-install', 'hotstate', ...args, '--project', 'tsconfig.state.json'], { cwd: app, encoding: 'utf8' });
+  expect(hotstateCli(['migrate'])).toMatchObject({ status: 0, stdout: 'wrote hotstate/schema.json\n' });
+  expect(hotstateCli(['check'])).toMatchObject({ status: 0 });
+  writeFileSync(path.join(app, 'src/counter.ts'), counter(1).replace('count: number = 0', "count: string = '0'").replace('count += 1', "count += '1'"));
+  const check = hotstateCli(['check']);
+  expect(check.status).toBe(1);
+  expect(check.stdout).toContain('src/counter.ts:2:12 error HS201 incompatible-type');
 });

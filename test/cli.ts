@@ -1,0 +1,81 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The `hotstate` CLI as users run it: compiled to JavaScript, started as a subprocess in a
+ * project folder that is a git repository.
+ */
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Inside the checkout, so the compiled CLI finds its dependencies in the checkout's node_modules. */
+const BUILD = path.join(ROOT, 'node_modules', '.cache', 'hotstate-cli-test');
+export const CLI = path.join(BUILD, 'cli', 'bin.js');
+
+/** Compiles the package (once per test run) with the same config as `npm run build`. */
+export function buildCli(): void {
+  rmSync(BUILD, { recursive: true, force: true });
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', BUILD, '--sourceMap', 'false', '--declaration', 'false', '--isolatedDeclarations', 'false'], {
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
+  if (!existsSync(CLI)) throw new Error(`the build did not write ${CLI}`);
+}
+
+export interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Repo {
+  root: string;
+  write(files: Record<string, string>): void;
+  read(file: string): string;
+  commit(message: string): void;
+  /** Runs git in the repository. */
+  git(...args: string[]): void;
+  hotstate(args: string[], env?: Record<string, string>): Run;
+  remove(): void;
+}
+
+const TSCONFIG = JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, allowImportingTsExtensions: true }, include: ['src', 'hotstate'] }, null, 2);
+
+export function repo(files: Record<string, string>): Repo {
+  const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-cli-')));
+  const git = (...args: string[]): void => {
+    execFileSync('git', ['-c', 'user.name=hotstate test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: root, stdio: 'pipe' });
+  };
+  const write = (more: Record<string, string>): void => {
+    for (const [file, content] of Object.entries(more)) {
+      mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      writeFileSync(path.join(root, file), content);
+    }
+  };
+  git('init', '-q', '-b', 'main');
+  write({ 'tsconfig.json': TSCONFIG, ...files });
+  git('add', '-A');
+  git('commit', '-q', '-m', 'initial');
+  return {
+    root,
+    write,
+    read: (file) => readFileSync(path.join(root, file), 'utf8'),
+    git,
+    commit(message) {
+      git('add', '-A');
+      git('commit', '-q', '--allow-empty', '-m', message);
+    },
+    hotstate(args, env = {}) {
+      const result = spawnSync(process.execPath, [CLI, ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? root, ...env },
+      });
+      return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+    },
+    remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
