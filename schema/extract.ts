@@ -75,7 +75,8 @@ export function extractProject(options: ExtractOptions): Extracted {
     if (declaration === undefined) return undefined;
     const sf = declaration.getSourceFile();
     if (program.isSourceFileDefaultLibrary(sf)) return undefined;
-    if (!projectFile(sf)) return `${moduleIdOf(root, sf.fileName).replace(/^(\.\.\/)*/, '')}#${symbol.getName()}`;
+    // A package's type by its path inside node_modules, the same on every machine and install.
+    if (!projectFile(sf)) return `${sf.fileName.split(/[\\/]node_modules[\\/]/).pop()!.split(path.sep).join('/')}#${symbol.getName()}`;
     return ts.isClassDeclaration(declaration) || ts.isClassExpression(declaration) ? `${moduleIdOf(root, sf.fileName)}#${symbol.getName()}` : undefined;
   };
   const typeInfo = (node: ts.Node, declared: boolean, init: string | undefined, widen: boolean): TypeInfo => {

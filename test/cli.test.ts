@@ -226,6 +226,20 @@ describe('hotstate check / migrate: a project over a series of commits', () => {
     expect(p.hotstate(['check'])).toMatchObject({ status: 0 });
   });
 
+  test('types from packages are named by their path inside node_modules, never by a machine path', () => {
+    project = repo({
+      'node_modules/pkg/package.json': JSON.stringify({ name: 'pkg', types: 'index.d.ts' }),
+      'node_modules/pkg/index.d.ts': 'export declare class Thing { size: number }\n',
+      'src/a.ts': `import { Thing } from 'pkg';\nexport let thing: Thing | null = null;\n`,
+    });
+    const p = project;
+    expect(p.hotstate(['migrate']).status).toBe(0);
+    const snapshot = p.read('hotstate/schema.json');
+    expect(snapshot).toContain('"shape":"null | { \\"#ref\\": \\"pkg/index.d.ts#Thing\\" }"');
+    expect(snapshot).not.toContain(p.root);
+    expect(snapshot).not.toContain('/tmp');
+  });
+
   test('formats: github annotations; colors follow NO_COLOR and FORCE_COLOR', () => {
     project = repo({ 'src/a.ts': `let n: number = 1;\nexport const read = () => n;\n` });
     const p = project;
