@@ -48,10 +48,13 @@ export function migrateProject(view: ProjectView, options: { name?: string | und
     if (paired === undefined && (removedIndex < 0 || added === undefined)) {
       throw new UsageError(`--rename ${rename.module}:${rename.from}=${rename.to}: the snapshot has no removed \`${rename.from}\` and the sources no new \`${rename.to}\` in ${rename.module}. Run \`npx hotstate check\` to see the changes.`);
     }
-    if (paired !== undefined) continue;
+    if (paired !== undefined) {
+      changes = changes.map((c) => (c === paired ? { ...c, confirmed: true as const } : c));
+      continue;
+    }
     const removed = changes[removedIndex]!;
     changes = changes.filter((c) => c !== removed && c !== added);
-    changes.push({ module: rename.module, target: added!.target, change: 'rename', before: removed.before!, after: added!.after!, from: removed.target });
+    changes.push({ module: rename.module, target: added!.target, change: 'rename', before: removed.before!, after: added!.after!, from: removed.target, confirmed: true });
   }
 
   const pending = changes.filter((c) => isUnsafe(c) && coveringMigration(view.migrations, c) === undefined);

@@ -1,45 +1,42 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import ts from 'typescript';
+import { HotstateError } from '../runtime/errors.ts';
 
 /**
- * Whether values of one shape (`shape.ts`) fit another, decided by the TypeScript checker: the
- * old shape comes from the snapshot as text, so both are declared in one small in-memory program
- * (`declare const from: <old>; const to: <new> = from;`) and the checker's answer is read from its
- * diagnostics. Shapes only refer to global library types, so the program needs nothing else.
+ * Whether values of one shape (`shape.ts`) fit another, decided by the TypeScript checker. The
+ * old shape comes from the snapshot as text, so every pair is declared in one small in-memory
+ * program (`declare const __from_i: <from>; const __to_i: <to> = __from_i;`) and the checker's
+ * answers are read from its diagnostics. Shapes only name global library types, so the program
+ * needs nothing but the default library.
  */
 
 const FILE = '/__hotstate_assignability__.ts';
-const LIBS = ['lib.es2023.d.ts', 'lib.dom.d.ts'];
 const OPTIONS: ts.CompilerOptions = {
   strict: true,
+  exactOptionalPropertyTypes: false,
   noEmit: true,
   target: ts.ScriptTarget.ES2022,
-  lib: LIBS,
+  lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
+  // No `@types` packages from wherever the process runs: shapes never refer to them.
   types: [],
   skipLibCheck: true,
 };
 
-/** Parsed library files, shared by every call: parsing them is most of the cost. */
-const libCache = new Map<string, ts.SourceFile>();
-const libDir = path.dirname(ts.getDefaultLibFilePath(OPTIONS));
+/** Parsed (and, once a program has used them, bound) library files: most of the cost of a program. */
+const libFiles = new Map<string, ts.SourceFile>();
+let baseHost: ts.CompilerHost | undefined;
 
-function host(text: string): ts.CompilerHost {
-  const base = ts.createCompilerHost(OPTIONS, true);
+function hostFor(text: string): ts.CompilerHost {
+  baseHost ??= ts.createCompilerHost(OPTIONS, true);
+  const base = baseHost;
   return {
     ...base,
-    getSourceFile(fileName, languageVersion) {
+    getSourceFile(fileName, languageVersion, onError) {
       if (fileName === FILE) return ts.createSourceFile(FILE, text, languageVersion, true);
-      const cached = libCache.get(fileName);
-      if (cached !== undefined) return cached;
-      let content: string;
-      try {
-        content = readFileSync(fileName, 'utf8');
-      } catch {
-        return undefined;
+      let sf = libFiles.get(fileName);
+      if (sf === undefined) {
+        sf = base.getSourceFile(fileName, languageVersion, onError);
+        if (sf !== undefined) libFiles.set(fileName, sf);
       }
-      const sf = ts.createSourceFile(fileName, content, languageVersion, false);
-      if (fileName.startsWith(libDir)) libCache.set(fileName, sf);
       return sf;
     },
     fileExists: (fileName) => fileName === FILE || base.fileExists(fileName),
@@ -48,32 +45,65 @@ function host(text: string): ts.CompilerHost {
   };
 }
 
-/** For each pair of shapes, whether a value of `from` is assignable to `to`. One program for all. */
+/** For each pair of shapes, whether a value of `from` is assignable to `to`. One program for all pairs. */
 export function assignability(pairs: ReadonlyArray<{ from: string; to: string }>): boolean[] {
   if (pairs.length === 0) return [];
-  // Pair i takes lines 2i + 1 and 2i + 2.
-  const text = pairs.map((p, i) => `declare const __from_${i}: ${oneLine(p.from)};\nconst __to_${i}: ${oneLine(p.to)} = __from_${i};`).join('\n');
-  const program = ts.createProgram({ rootNames: [FILE], options: OPTIONS, host: host(text) });
+  // Statement 2i declares pair i's `from`, statement 2i + 1 its `to`. `lineOwner` maps each line
+  // of the file to its statement (a shape may span lines); `ends` is where each statement ends.
+  const statements = pairs.flatMap((p, i) => [`declare const __from_${i}: ${p.from};`, `const __to_${i}: ${p.to} = __from_${i};`]);
+  const lineOwner: number[] = [];
+  const ends: number[] = [];
+  let offset = 0;
+  statements.forEach((statement, s) => {
+    for (let n = statement.split('\n').length; n > 0; n--) lineOwner.push(s);
+    offset += statement.length;
+    ends.push(offset);
+    offset += 1; // the newline
+  });
+  const text = statements.join('\n');
+
+  const program = ts.createProgram({ rootNames: [FILE], options: OPTIONS, host: hostFor(text) });
   const sf = program.getSourceFile(FILE)!;
-  const pairOf = (d: ts.Diagnostic): number => Math.floor(sf.getLineAndCharacterOfPosition(d.start ?? 0).line / 2);
+  const owner = (d: ts.Diagnostic): number => lineOwner[sf.getLineAndCharacterOfPosition(d.start ?? 0).line] ?? statements.length - 1;
+
+  // A shape can also parse without being one type: `number; let x: string`, `number, y: string`,
+  // `number = 5` all change the statements around it.
+  const wellFormed = (statement: ts.Statement, s: number): boolean => {
+    if (!ts.isVariableStatement(statement) || statement.end !== ends[s]) return false;
+    const [declaration, ...more] = statement.declarationList.declarations;
+    if (declaration === undefined || more.length > 0 || declaration.type === undefined) return false;
+    const init = declaration.initializer;
+    return s % 2 === 0 ? init === undefined : init !== undefined && ts.isIdentifier(init) && init.text === `__from_${s >> 1}`;
+  };
   const syntax = program.getSyntacticDiagnostics(sf);
-  if (syntax.length > 0) {
-    const i = pairOf(syntax[0]!);
-    const line = sf.getLineAndCharacterOfPosition(syntax[0]!.start ?? 0).line;
-    const which = line % 2 === 0 ? pairs[i]?.from : pairs[i]?.to;
-    throw new Error(`[hotstate] not a valid type shape: ${JSON.stringify(which)} (${ts.flattenDiagnosticMessageText(syntax[0]!.messageText, ' ')})`);
+  let malformed = statements.findIndex((_, s) => sf.statements[s] === undefined || !wellFormed(sf.statements[s]!, s));
+  if (malformed < 0 && sf.statements.length > statements.length) malformed = statements.length - 1;
+  if (syntax.length > 0 || malformed >= 0) {
+    // An unclosed comment or string breaks the statements after it, so each shape is checked
+    // on its own to name the right one; the first error's statement is the answer otherwise.
+    const invalid = pairs.flatMap((p) => [p.from, p.to]).find((shape) => !parsesAlone(shape));
+    const first = syntax[0];
+    const s = first !== undefined ? owner(first) : malformed;
+    const shape = invalid ?? (s % 2 === 0 ? pairs[s >> 1]!.from : pairs[s >> 1]!.to);
+    const reason = invalid === undefined && first !== undefined ? ` (${ts.flattenDiagnosticMessageText(first.messageText, ' ')})` : '';
+    throw new HotstateError(`not a valid type shape: ${JSON.stringify(shape)}${reason}`);
   }
+
   const answers = pairs.map(() => true);
-  for (const d of program.getSemanticDiagnostics(sf)) {
-    // Not assignable; or a shape names something unknown, which cannot be shown to fit either.
-    const i = pairOf(d);
-    if (i < answers.length) answers[i] = false;
-  }
+  // Not assignable; or a shape names something that does not exist, which cannot be shown to fit.
+  for (const d of program.getSemanticDiagnostics(sf)) answers[owner(d) >> 1] = false;
   return answers;
 }
 
-const oneLine = (shape: string): string => shape.replace(/\r?\n/g, ' ');
-
 export function isAssignable(from: string, to: string): boolean {
   return assignability([{ from, to }])[0]!;
+}
+
+/** Whether `shape` is exactly one type: `type T = <shape>;` parses as one statement, without errors. */
+function parsesAlone(shape: string): boolean {
+  const text = `type T = ${shape};`;
+  const sf = ts.createSourceFile('/__hotstate_shape__.ts', text, ts.ScriptTarget.ES2022, true);
+  const hasError = (node: ts.Node): boolean => (node.flags & ts.NodeFlags.ThisNodeHasError) !== 0 || ts.forEachChild(node, hasError) === true;
+  const statement = sf.statements[0];
+  return sf.statements.length === 1 && statement !== undefined && ts.isTypeAliasDeclaration(statement) && statement.end === text.length && !hasError(sf);
 }

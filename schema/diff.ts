@@ -30,6 +30,8 @@ export interface Change {
   after?: BindingEntry | FieldEntry;
   /** For `rename`: the removed binding or field it may be the new name of. */
   from?: Target;
+  /** For `rename`: the user confirmed it (`hotstate migrate --rename`); a suspected rename is never applied. */
+  confirmed?: true;
 }
 
 /** Decides, for pairs of shapes, whether values of the first fit the second (the checker's assignability). */

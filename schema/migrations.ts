@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Node } from '../plugin/ast.ts';
 import { position as positionIn } from '../plugin/lines.ts';
 import { parseModule } from '../plugin/parse.ts';
-import { targetLabel, type Change } from './diff.ts';
+import { targetLabel, type Change, type Target } from './diff.ts';
 import type { ModuleState, Position } from './types.ts';
 
 /**
@@ -149,12 +149,24 @@ function stateInterface(name: string, doc: string, fields: Record<string, { shap
 
 /**
  * A migration stub for one module's unsafe changes. Types `Old`/`New` are the module's state
- * before and after (for a class, `Old<Class>`/`New<Class>` with its instance fields). Confirmed
- * renames are written out already; the rest throws `NOT_IMPLEMENTED` until the user fills it in.
+ * before and after; for a class, `Old<Class>`/`New<Class>` hold an instance's fields and
+ * `Old<Class>Statics`/`New<Class>Statics` its static fields. Confirmed renames are written out
+ * already; everything else, suspected renames included, throws `NOT_IMPLEMENTED` until the user
+ * fills it in.
  */
 export function migrationStub(module: string, changes: Change[], before: ModuleState, after: ModuleState): string {
+  const isStatic = (c: Change): boolean => c.target.kind === 'field' && c.target.key.startsWith('static ');
   const bindingChanges = changes.filter((c) => c.target.kind === 'binding');
-  const classNames = [...new Set(changes.flatMap((c) => (c.target.kind === 'field' ? [c.target.cls] : [])))].sort();
+  const classesOf = (list: Change[]): string[] => [...new Set(list.flatMap((c) => (c.target.kind === 'field' ? [c.target.cls] : [])))].sort();
+  const instanceClasses = classesOf(changes.filter((c) => c.target.kind === 'field' && !isStatic(c)));
+  const staticClasses = classesOf(changes.filter(isStatic));
+  /** A class's instance fields, or its static fields without the `static ` prefix. */
+  const fieldsOf = (state: ModuleState, cls: string, statics: boolean): Record<string, { shape: string }> =>
+    Object.fromEntries(
+      Object.entries(state.classes[cls] ?? {})
+        .filter(([key]) => key.startsWith('static ') === statics)
+        .map(([key, entry]) => [statics ? key.slice('static '.length) : key, entry]),
+    );
   const parts: string[] = [
     `/**\n * hotstate migration for ${module}, written by \`hotstate migrate\`.\n * Fill in the functions below (they receive the state as it was and return the new values),\n * then run \`npx hotstate check\`. Keep \`module\` and \`covers\` as they are: hotstate applies this\n * migration to exactly these changes.\n */\n`,
   ];
@@ -162,35 +174,51 @@ export function migrationStub(module: string, changes: Change[], before: ModuleS
     parts.push(stateInterface('Old', `${module}: module state before the change.`, before.bindings));
     parts.push(stateInterface('New', `${module}: module state after the change.`, after.bindings));
   }
-  for (const cls of classNames) {
-    parts.push(stateInterface(`Old${cls}`, `${module}: fields of a \`${cls}\` instance before the change.`, before.classes[cls] ?? {}));
-    parts.push(stateInterface(`New${cls}`, `${module}: fields of a \`${cls}\` instance after the change.`, after.classes[cls] ?? {}));
+  for (const cls of instanceClasses) {
+    parts.push(stateInterface(`Old${cls}`, `${module}: fields of a \`${cls}\` instance before the change.`, fieldsOf(before, cls, false)));
+    parts.push(stateInterface(`New${cls}`, `${module}: fields of a \`${cls}\` instance after the change.`, fieldsOf(after, cls, false)));
+  }
+  for (const cls of staticClasses) {
+    parts.push(stateInterface(`Old${cls}Statics`, `${module}: static fields of \`${cls}\` before the change.`, fieldsOf(before, cls, true)));
+    parts.push(stateInterface(`New${cls}Statics`, `${module}: static fields of \`${cls}\` after the change.`, fieldsOf(after, cls, true)));
   }
   const coversLines = changes.map((c) => {
     const renamed = c.change === 'rename' && c.from !== undefined ? `, renamedFrom: ${JSON.stringify(targetLabel(c.from))}` : '';
     return `    ${JSON.stringify(targetLabel(c.target))}: { from: ${JSON.stringify(c.before!.shape)}, to: ${JSON.stringify(c.after!.shape)}${renamed} },`;
   });
-  const body = (list: Change[], old: string): string => {
-    const renames = list.filter((c) => c.change === 'rename' && c.from !== undefined);
-    const todo = list.filter((c) => c.change !== 'rename');
-    const assigned = renames.map((c) => {
-      const from = c.from!.kind === 'binding' ? c.from!.name : c.from!.key;
-      const to = c.target.kind === 'binding' ? c.target.name : c.target.key;
-      return `${propertyName(to)}: ${old}${identifier.test(from) ? `.${from}` : `[${JSON.stringify(from)}]`}`;
-    });
+  const localName = (t: Target): string => (t.kind === 'binding' ? t.name : t.key.replace(/^static /, ''));
+  const read = (t: Target): string => (identifier.test(localName(t)) ? `old.${localName(t)}` : `old[${JSON.stringify(localName(t))}]`);
+  const body = (list: Change[]): string => {
+    const confirmed = list.filter((c) => c.change === 'rename' && c.confirmed === true && c.from !== undefined);
+    const assigned = confirmed.map((c) => `${propertyName(localName(c.target))}: ${read(c.from!)}`);
+    const todo = list.filter((c) => !confirmed.includes(c));
     if (todo.length === 0) return `    return { ${assigned.join(', ')} };`;
-    const what = todo.map((c) => `${targetLabel(c.target)} (${c.before!.type} → ${c.after!.type})`).join(', ');
-    return `    // Return the new value of: ${what}${assigned.length ? `; renames: ${assigned.join(', ')}` : ''}.\n    throw new Error(${JSON.stringify(`${NOT_IMPLEMENTED}: ${module}: ${what}`)});`;
+    const hints = todo.map((c) =>
+      c.change === 'rename' && c.from !== undefined
+        ? `    // ${targetLabel(c.target)}: new, and ${targetLabel(c.from)} is gone. If it is a rename: ${propertyName(localName(c.target))}: ${read(c.from)}`
+        : `    // ${targetLabel(c.target)}: ${c.before!.type} → ${c.after!.type}`,
+    );
+    const what = todo
+      .map((c) => `${targetLabel(c.target)} (${c.change === 'rename' && c.from !== undefined ? `new; a rename of ${targetLabel(c.from)}?` : `${c.before!.type} → ${c.after!.type}`})`)
+      .join(', ');
+    return (
+      `    // Return the new values${assigned.length ? ` (renames already written: ${assigned.join(', ')})` : ''}:\n${hints.join('\n')}\n` +
+      `    throw new Error(${JSON.stringify(`${NOT_IMPLEMENTED}: ${module}: ${what}`)});`
+    );
   };
+  const indent = (text: string): string => text.replace(/^/gm, '  ');
+  const perClass = (classes: string[], statics: boolean): string =>
+    classes
+      .map((cls) => {
+        const list = changes.filter((c) => c.target.kind === 'field' && c.target.cls === cls && isStatic(c) === statics);
+        const suffix = statics ? 'Statics' : '';
+        return `    ${propertyName(cls)}(old: Old${cls}${suffix}): Partial<New${cls}${suffix}> {\n${indent(body(list))}\n    },`;
+      })
+      .join('\n');
   const members: string[] = [];
-  if (bindingChanges.length > 0) members.push(`  state(old: Old): Partial<New> {\n${body(bindingChanges, 'old')}\n  },`);
-  if (classNames.length > 0) {
-    const instances = classNames.map((cls) => {
-      const list = changes.filter((c) => c.target.kind === 'field' && c.target.cls === cls);
-      return `    ${propertyName(cls)}(old: Old${cls}): Partial<New${cls}> {\n${body(list, 'old').replace(/^/gm, '  ')}\n    },`;
-    });
-    members.push(`  /** Runs once per live instance; returns the new values of its fields. */\n  instances: {\n${instances.join('\n')}\n  },`);
-  }
+  if (bindingChanges.length > 0) members.push(`  state(old: Old): Partial<New> {\n${body(bindingChanges)}\n  },`);
+  if (instanceClasses.length > 0) members.push(`  /** Runs once per live instance; returns the new values of its fields. */\n  instances: {\n${perClass(instanceClasses, false)}\n  },`);
+  if (staticClasses.length > 0) members.push(`  /** Runs once per class; returns the new values of its static fields. */\n  statics: {\n${perClass(staticClasses, true)}\n  },`);
   parts.push(`export const migration = {\n  module: ${JSON.stringify(module)},\n  covers: {\n${coversLines.join('\n')}\n  },\n${members.join('\n')}\n};\n`);
   return parts.join('\n');
 }

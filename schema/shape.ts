@@ -5,190 +5,327 @@ import ts from 'typescript';
  * versions of a project can be compared by text and, when the texts differ, by assignability
  * (`assignable.ts`) without the old sources. Deterministic: the same type gives the same text
  * whatever the declaration order or formatting; an interface and the equivalent type literal
- * give the same text.
+ * give the same text. The text only names global library types, so it stands on its own.
  */
 
 export interface ShapeOptions {
-  /** Nesting levels written out before an object type becomes `unknown`. @default 3 */
+  /** Nesting levels (object bodies, signatures, elements, type arguments) before an object type becomes `unknown`. @default 3 */
   depth?: number;
   /**
-   * Names an object type that is compared by identity rather than by structure (the project's
-   * classes, whose fields are tracked on their own; types from packages). It is written as the
-   * brand `{ "#ref": "<name>" }`.
+   * Names a class or interface (or a type alias of an object type) that is compared by identity
+   * rather than by structure: the project's classes, whose fields are tracked on their own, and
+   * types from packages. It is written as the brand `{ "#ref": "<name>" }`.
    */
   refName?: (symbol: ts.Symbol) => string | undefined;
 }
 
-const LIB_FILE = /[\\/]typescript[\\/]lib[\\/]lib\.[^\\/]*\.d\.ts$/;
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/**
+ * How tightly a text binds, so that it is parenthesized only where the grammar needs it:
+ * `(() => void) | null`, `(number | string)[]`, `(readonly number[])[]`.
+ */
+const FUNCTION = 0;
+const UNION = 1;
+const INTERSECTION = 2;
+const OPERATOR = 3; // `readonly T[]`, `readonly [A, B]`
+const PRIMARY = 4;
 
-/** A class or interface declared only by TypeScript's default library (`Map`, `Date`, `HTMLElement`). */
-const isLibSymbol = (symbol: ts.Symbol | undefined): boolean =>
-  symbol !== undefined &&
-  (symbol.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias)) !== 0 &&
-  symbol.declarations !== undefined &&
-  symbol.declarations.length > 0 &&
-  symbol.declarations.every((d) => LIB_FILE.test(d.getSourceFile().fileName));
-
-/** Needs parentheses as an array element or a union/intersection member. */
-const compound = (text: string): boolean => /^(?:\(|new \(|readonly )/.test(text) || topLevel(text, ' | ') || topLevel(text, ' & ') || text.includes('=>');
-
-/** Whether `separator` occurs outside brackets and strings. */
-function topLevel(text: string, separator: string): boolean {
-  let depth = 0;
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '\\') i++;
-      else if (ch === '"') quoted = false;
-      continue;
-    }
-    if (ch === '"') quoted = true;
-    else if ('([{<'.includes(ch)) depth++;
-    else if (')]}>'.includes(ch) && text[i - 1] !== '=') depth--;
-    else if (depth === 0 && text.startsWith(separator, i)) return true;
-  }
-  return false;
+interface Shaped {
+  text: string;
+  prec: number;
 }
 
-const wrap = (text: string): string => (compound(text) ? `(${text})` : text);
+const primary = (text: string): Shaped => ({ text, prec: PRIMARY });
+const UNKNOWN = primary('unknown');
+const wrap = (s: Shaped, min: number): string => (s.prec >= min ? s.text : `(${s.text})`);
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const QUALIFIED_NAME = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/;
+const LIB_FILE = /[\\/]typescript[\\/]lib[\\/]lib\.[^\\/]*\.d\.ts$/;
+
+/**
+ * Declared (at least in part) by TypeScript's default library. Global augmentations, such as the
+ * ones `@types/node` adds to `ErrorConstructor`, do not stop `Error` from being written by name.
+ */
+const isLibSymbol = (symbol: ts.Symbol): boolean => symbol.declarations?.some((d) => LIB_FILE.test(d.getSourceFile().fileName)) === true;
+
+/** `__type`, `__object`, `__function`, `__class`: the checker's names for anonymous types. */
+const isAnonymous = (symbol: ts.Symbol): boolean => {
+  const name = symbol.escapedName as string;
+  return name.startsWith('__') && !name.startsWith('___'); // a declared `__x` is escaped to `___x`
+};
+
+/**
+ * The checker's internal `CheckFlags` of a synthetic symbol (mapped type and `as const` members,
+ * parameters spread from tuples). They are not in the public API; read defensively, they only
+ * refine `readonly`, `?` and `...` on such symbols.
+ */
+const CHECK_READONLY = 1 << 3;
+const CHECK_OPTIONAL_PARAMETER = 1 << 14;
+const CHECK_REST_PARAMETER = 1 << 15;
+const checkFlags = (symbol: ts.Symbol): number => {
+  if (!(symbol.flags & ts.SymbolFlags.Transient)) return 0;
+  const flags = (symbol as { links?: { checkFlags?: unknown } }).links?.checkFlags;
+  return typeof flags === 'number' ? flags : 0;
+};
+
+const declarationOf = (symbol: ts.Symbol): ts.Declaration | undefined => symbol.valueDeclaration ?? symbol.declarations?.[0];
+
+const modifierFlags = (symbol: ts.Symbol): ts.ModifierFlags => {
+  const declaration = declarationOf(symbol);
+  return declaration === undefined ? ts.ModifierFlags.None : ts.getCombinedModifierFlags(declaration);
+};
+
+/** The checker's own notion of a read-only property (`isReadonlySymbol`, which is internal). */
+function isReadonlyProperty(symbol: ts.Symbol): boolean {
+  if (checkFlags(symbol) & CHECK_READONLY) return true;
+  if (symbol.flags & ts.SymbolFlags.EnumMember) return true;
+  // A getter without a setter.
+  if (symbol.flags & ts.SymbolFlags.GetAccessor && !(symbol.flags & ts.SymbolFlags.SetAccessor)) return true;
+  if (symbol.flags & ts.SymbolFlags.Property && modifierFlags(symbol) & ts.ModifierFlags.Readonly) return true;
+  // `export const` in a namespace seen as an object.
+  const declaration = declarationOf(symbol);
+  return declaration !== undefined && ts.isVariableDeclaration(declaration) && (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
+}
+
+/** Part of the structural type: not private or protected, not a `#private` name, not keyed by a symbol. */
+function isStructural(symbol: ts.Symbol): boolean {
+  const name = symbol.escapedName as string;
+  // `__#12@#secret` is a `#private` name; `__@iterator@34` is keyed by a unique symbol, whose
+  // text (with the checker's numbering) cannot be written stand-alone.
+  if (name.startsWith('__#') || name.startsWith('__@')) return false;
+  return (modifierFlags(symbol) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) === 0;
+}
+
+const propertyName = (name: string): string => (IDENTIFIER.test(name) ? name : JSON.stringify(name));
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Text inside a template literal type: `` ` ``, `\` and `${` escaped. */
+const templateText = (text: string): string => text.replace(/[`\\]|\$(?=\{)/g, (c) => `\\${c}`);
 
 export function shapeOf(checker: ts.TypeChecker, type: ts.Type, options: ShapeOptions = {}): string {
   const maxDepth = options.depth ?? 3;
-  const refName = options.refName;
+  const { refName } = options;
 
-  const shape = (type: ts.Type, depth: number): string => {
+  /** `dropUndefined`: for `a?: T` and `b?: T` parameters, whose `?` already says `| undefined`. */
+  function shape(type: ts.Type, depth: number, dropUndefined = false): Shaped {
+    try {
+      return shapeOrThrow(type, depth, dropUndefined);
+    } catch {
+      return fallback(type);
+    }
+  }
+
+  /** What the checker prints, when it is the name of a global library type; else `unknown`. */
+  function fallback(type: ts.Type): Shaped {
+    try {
+      const text = checker.typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation);
+      const symbol = type.aliasSymbol ?? type.getSymbol();
+      const global = symbol !== undefined && isLibSymbol(symbol) && checker.getFullyQualifiedName(symbol) === text;
+      return QUALIFIED_NAME.test(text) && global ? primary(text) : UNKNOWN;
+    } catch {
+      return UNKNOWN;
+    }
+  }
+
+  function shapeOrThrow(type: ts.Type, depth: number, dropUndefined: boolean): Shaped {
     const f = type.flags;
-    if (f & ts.TypeFlags.Any) return 'any';
-    if (f & ts.TypeFlags.Unknown) return 'unknown';
-    if (f & ts.TypeFlags.Never) return 'never';
-    if (f & ts.TypeFlags.Void) return 'void';
-    if (f & ts.TypeFlags.Undefined) return 'undefined';
-    if (f & ts.TypeFlags.Null) return 'null';
-    if (f & ts.TypeFlags.StringLiteral) return JSON.stringify((type as ts.StringLiteralType).value);
-    if (f & ts.TypeFlags.NumberLiteral) return String((type as ts.NumberLiteralType).value);
+    if (f & ts.TypeFlags.Any) return primary('any');
+    if (f & ts.TypeFlags.Unknown) return UNKNOWN;
+    if (f & ts.TypeFlags.Never) return primary('never');
+    if (f & ts.TypeFlags.Void) return primary('void');
+    if (f & ts.TypeFlags.Undefined) return primary('undefined');
+    if (f & ts.TypeFlags.Null) return primary('null');
+    // Before unions: `boolean` is the union `false | true`.
+    if (f & ts.TypeFlags.Boolean) return primary('boolean');
+    // Not `=== checker.getTrueType()`: a fresh `true` (from `const b = true`) is another object.
+    if (f & ts.TypeFlags.BooleanLiteral) return primary(checker.typeToString(type) === 'true' ? 'true' : 'false');
+    // Enum members are these literals too (`EnumLiteral` with one of them); an enum type is their union.
+    if (f & ts.TypeFlags.StringLiteral) return primary(JSON.stringify((type as ts.StringLiteralType).value));
+    if (f & ts.TypeFlags.NumberLiteral) return primary(String((type as ts.NumberLiteralType).value));
     if (f & ts.TypeFlags.BigIntLiteral) {
       const value = (type as ts.BigIntLiteralType).value;
-      return `${value.negative ? '-' : ''}${value.base10Value}n`;
+      return primary(`${value.negative ? '-' : ''}${value.base10Value}n`);
     }
-    if (f & ts.TypeFlags.BooleanLiteral) return checker.typeToString(type);
-    if (f & ts.TypeFlags.String) return 'string';
-    if (f & ts.TypeFlags.Number) return 'number';
-    if (f & ts.TypeFlags.Boolean) return 'boolean';
-    if (f & ts.TypeFlags.BigInt) return 'bigint';
-    if (f & ts.TypeFlags.ESSymbolLike) return 'symbol';
-    if (f & ts.TypeFlags.NonPrimitive) return 'object';
-    if (f & ts.TypeFlags.TypeParameter) {
-      // `this` in a class: its apparent type; any other type parameter: unknown.
-      if ((type as ts.TypeParameter & { isThisType?: boolean }).isThisType === true) {
-        const constraint = checker.getBaseConstraintOfType(type);
-        return constraint !== undefined && constraint !== type ? shape(constraint, depth) : 'unknown';
-      }
-      return 'unknown';
+    if (f & ts.TypeFlags.String) return primary('string');
+    if (f & ts.TypeFlags.Number) return primary('number');
+    if (f & ts.TypeFlags.BigInt) return primary('bigint');
+    if (f & ts.TypeFlags.ESSymbolLike) return primary('symbol');
+    if (f & ts.TypeFlags.NonPrimitive) return primary('object');
+    if (f & ts.TypeFlags.Enum) return primary('number'); // an enum with computed members
+    if (f & ts.TypeFlags.TypeParameter) return typeParameter(type, depth);
+    if (type.isUnion()) return union(type, depth, dropUndefined);
+    if (type.isIntersection()) return intersection(type, depth);
+    if (f & ts.TypeFlags.Object) return object(type as ts.ObjectType, depth);
+    if (f & ts.TypeFlags.TemplateLiteral) {
+      const { texts, types } = type as ts.TemplateLiteralType;
+      const spans = types.map((t, i) => `\${${shape(t, depth).text}}${templateText(texts[i + 1] ?? '')}`);
+      return primary(`\`${templateText(texts[0] ?? '')}${spans.join('')}\``);
     }
-    if (type.isUnion()) {
-      const members = [...new Set(type.types.map((t) => wrap(shape(t, depth))))];
-      if (members.includes('false') && members.includes('true')) members.splice(members.indexOf('false'), 1, 'boolean');
-      // A member cut off at the depth bound absorbs the rest, as `unknown` does in TypeScript.
-      if (members.includes('any') || members.includes('unknown')) return members.includes('any') ? 'any' : 'unknown';
-      const unique = [...new Set(members.filter((m) => m !== 'true' || !members.includes('boolean')))].sort();
-      return unique.length === 1 ? unique[0]! : unique.join(' | ');
+    if (f & ts.TypeFlags.StringMapping) {
+      const mapping = type as ts.StringMappingType;
+      return primary(`${mapping.symbol.getName()}<${shape(mapping.type, depth).text}>`);
     }
-    if (type.isIntersection()) return [...new Set(type.types.map((t) => wrap(shape(t, depth))))].sort().join(' & ');
-    if (f & ts.TypeFlags.Object) return objectShape(type as ts.ObjectType, depth);
-    // Index access, conditional, template literal and other deferred types: what the checker says,
-    // when it is a plain name; otherwise nothing more precise than unknown.
-    const text = checker.typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation);
-    return IDENTIFIER.test(text) ? text : 'unknown';
-  };
+    // Indexed access, conditional, `keyof` and other types deferred on a type parameter.
+    return fallback(type);
+  }
 
-  const args = (type: ts.Type, depth: number): string[] => checker.getTypeArguments(type as ts.TypeReference).map((t) => shape(t, depth + 1));
-
-  const objectShape = (type: ts.ObjectType, depth: number): string => {
-    if (checker.isTupleType(type)) {
-      const target = (type as ts.TypeReference).target as ts.TupleType;
-      const elements = checker.getTypeArguments(type as ts.TypeReference).map((element, i) => {
-        const flags = target.elementFlags[i] ?? ts.ElementFlags.Required;
-        if (flags & ts.ElementFlags.Variable) return `...${wrap(shape(element, depth + 1))}[]`;
-        return flags & ts.ElementFlags.Optional ? `${shape(removeUndefined(element), depth + 1)}?` : shape(element, depth + 1);
-      });
-      return `${target.readonly ? 'readonly ' : ''}[${elements.join(', ')}]`;
+  /** A class's or interface's `this` is its own type; any other type parameter is `unknown`. */
+  function typeParameter(type: ts.Type, depth: number): Shaped {
+    const symbol = type.getSymbol();
+    if (symbol !== undefined && symbol.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Interface)) {
+      const declared = checker.getDeclaredTypeOfSymbol(symbol) as ts.InterfaceType;
+      const constraint = checker.getBaseConstraintOfType(type);
+      if (declared.thisType === type && constraint !== undefined && constraint !== type) return shape(constraint, depth);
     }
+    return UNKNOWN;
+  }
+
+  function union(type: ts.UnionType, depth: number, dropUndefined: boolean): Shaped {
+    let types = type.types;
+    if (dropUndefined) {
+      const defined = types.filter((t) => !(t.flags & ts.TypeFlags.Undefined));
+      if (defined.length > 0) types = defined;
+    }
+    const members = new Map<string, Shaped>();
+    for (const member of types) {
+      const s = shape(member, depth);
+      // A member cut off at the depth bound absorbs the others, as `unknown` does in TypeScript.
+      if (s.text === 'unknown' || s.text === 'any') return s;
+      members.set(wrap(s, INTERSECTION), s);
+    }
+    if (members.has('true') && members.has('false')) {
+      members.delete('true');
+      members.delete('false');
+      members.set('boolean', primary('boolean'));
+    }
+    const texts = [...members.keys()].sort(compare);
+    return texts.length === 1 ? members.get(texts[0]!)! : { text: texts.join(' | '), prec: UNION };
+  }
+
+  function intersection(type: ts.IntersectionType, depth: number): Shaped {
+    const members = new Map<string, Shaped>();
+    for (const member of type.types) {
+      const s = shape(member, depth);
+      if (s.text === 'any' || s.text === 'never') return s;
+      if (s.text !== 'unknown') members.set(wrap(s, OPERATOR), s); // `T & unknown` is `T`
+    }
+    const texts = [...members.keys()].sort(compare);
+    if (texts.length === 0) return UNKNOWN;
+    return texts.length === 1 ? members.get(texts[0]!)! : { text: texts.join(' & '), prec: INTERSECTION };
+  }
+
+  function object(type: ts.ObjectType, depth: number): Shaped {
+    if (checker.isTupleType(type)) return tuple(type as ts.TypeReference, depth);
     if (checker.isArrayType(type)) {
-      const element = args(type, depth)[0] ?? 'unknown';
-      const readonly = type.symbol?.getName() === 'ReadonlyArray';
-      return `${readonly ? 'readonly ' : ''}${wrap(element)}[]`;
+      const element = shape(checker.getTypeArguments(type as ts.TypeReference)[0] ?? checker.getUnknownType(), depth + 1);
+      const readonly = type.getSymbol()?.getName() === 'ReadonlyArray';
+      return readonly ? { text: `readonly ${wrap(element, PRIMARY)}[]`, prec: OPERATOR } : primary(`${wrap(element, PRIMARY)}[]`);
     }
-    const symbol = type.aliasSymbol === undefined || isLibSymbol(type.aliasSymbol) ? (type.symbol as ts.Symbol | undefined) : type.symbol;
-    // Library types (Map, Date, Promise, HTMLElement…) by name, their type arguments shaped.
-    if (isLibSymbol(symbol) && symbol!.getName() !== '__type' && symbol!.getName() !== '__object') {
-      if (type.aliasSymbol !== undefined && isLibSymbol(type.aliasSymbol) && type.aliasTypeArguments !== undefined) {
-        // `Record<K, V>` and other library aliases: by their alias.
-        return `${type.aliasSymbol.getName()}<${type.aliasTypeArguments.map((t) => shape(t, depth + 1)).join(', ')}>`;
-      }
-      const typeArgs = (type.objectFlags & ts.ObjectFlags.Reference) !== 0 ? args(type, depth) : [];
-      return typeArgs.length > 0 ? `${symbol!.getName()}<${typeArgs.join(', ')}>` : symbol!.getName();
-    }
-    if (symbol !== undefined && refName !== undefined) {
-      const name = refName(symbol);
-      if (name !== undefined) {
-        const typeArgs = (type.objectFlags & ts.ObjectFlags.Reference) !== 0 ? args(type, depth) : [];
-        return `{ "#ref": ${JSON.stringify(typeArgs.length > 0 ? `${name}<${typeArgs.join(', ')}>` : name)} }`;
-      }
-    }
-    if (depth >= maxDepth) return 'unknown';
+    // A name costs nothing and stays precise, so named types are written even at the depth bound;
+    // their type arguments still count a level each.
+    const named = byName(type, depth);
+    if (named !== undefined) return named;
+    if (depth >= maxDepth) return UNKNOWN;
+    return structure(type, depth);
+  }
 
-    const properties = checker
-      .getPropertiesOfType(type)
-      .filter((p) => {
-        // Private and protected members, and `#private` names, are not part of the structure.
-        const modifiers = ts.getCombinedModifierFlags(p.valueDeclaration ?? (p.declarations?.[0] as ts.Declaration));
-        return !(modifiers & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) && !p.getName().startsWith('#') && !p.getName().startsWith('__#');
-      })
-      .sort((a, b) => (a.getName() < b.getName() ? -1 : a.getName() > b.getName() ? 1 : 0));
+  function tuple(type: ts.TypeReference, depth: number): Shaped {
+    const target = type.target as ts.TupleType;
+    const elements = checker
+      .getTypeArguments(type)
+      .slice(0, target.elementFlags.length)
+      .map((element, i) => {
+        const flags = target.elementFlags[i] ?? ts.ElementFlags.Required;
+        // A variadic element is a spread of a type parameter, itself `unknown`.
+        if (flags & ts.ElementFlags.Variadic) return '...unknown[]';
+        if (flags & ts.ElementFlags.Rest) return `...${wrap(shape(element, depth + 1), PRIMARY)}[]`;
+        if (flags & ts.ElementFlags.Optional) return `${wrap(shape(element, depth + 1, true), PRIMARY)}?`;
+        return shape(element, depth + 1).text;
+      });
+    const text = `[${elements.join(', ')}]`;
+    return target.readonly ? { text: `readonly ${text}`, prec: OPERATOR } : primary(text);
+  }
+
+  /** The type arguments of a class or interface reference, without the checker's trailing `this`. */
+  function typeArguments(type: ts.ObjectType): readonly ts.Type[] {
+    if (!(type.objectFlags & ts.ObjectFlags.Reference)) return [];
+    const reference = type as ts.TypeReference;
+    return checker.getTypeArguments(reference).slice(0, reference.target.typeParameters?.length ?? 0);
+  }
+
+  const withArguments = (name: string, args: readonly ts.Type[], depth: number): string =>
+    args.length === 0 ? name : `${name}<${args.map((t) => shape(t, depth + 1).text).join(', ')}>`;
+
+  /** A brand from `refName`, or a library type (`Map<string, number>`, `Date`, `Record<K, V>`). */
+  function byName(type: ts.ObjectType, depth: number): Shaped | undefined {
+    const symbol = type.getSymbol();
+    const alias = type.aliasSymbol;
+    const brand = (name: string): Shaped => primary(`{ "#ref": ${JSON.stringify(name)} }`);
+
+    if (symbol !== undefined && !isAnonymous(symbol) && symbol.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Interface)) {
+      // A class's constructor (`typeof Task`) has the class's symbol too, but is not an instance.
+      const staticSide = (type.objectFlags & ts.ObjectFlags.Anonymous) !== 0;
+      const name = refName?.(symbol);
+      if (name !== undefined) return brand(staticSide ? `typeof ${name}` : withArguments(name, typeArguments(type), depth));
+      const qualified = checker.getFullyQualifiedName(symbol);
+      if (!staticSide && isLibSymbol(symbol) && QUALIFIED_NAME.test(qualified)) return primary(withArguments(qualified, typeArguments(type), depth));
+    }
+    if (alias !== undefined) {
+      const args = type.aliasTypeArguments ?? [];
+      const name = refName?.(alias);
+      if (name !== undefined) return brand(withArguments(name, args, depth));
+      const qualified = checker.getFullyQualifiedName(alias);
+      if (isLibSymbol(alias) && QUALIFIED_NAME.test(qualified)) return primary(withArguments(qualified, args, depth));
+    }
+    return undefined;
+  }
+
+  /** `{ [key: string]: T; a: U; readonly b?: V; (x: number): W }`, or a function type. */
+  function structure(type: ts.ObjectType, depth: number): Shaped {
     const calls = checker.getSignaturesOfType(type, ts.SignatureKind.Call);
     const constructs = checker.getSignaturesOfType(type, ts.SignatureKind.Construct);
-    const indexes = checker.getIndexInfosOfType(type);
-    if (properties.length === 0 && indexes.length === 0 && calls.length + constructs.length > 0) {
-      const all = [...calls.map((s) => signature(s, depth, '')), ...constructs.map((s) => signature(s, depth, 'new '))];
-      return all.length === 1 ? all[0]! : all.map((s) => `(${s})`).join(' & ');
+    const properties = checker
+      .getPropertiesOfType(type)
+      .filter(isStructural)
+      .sort((a, b) => compare(a.getName(), b.getName()));
+    const indexes = checker
+      .getIndexInfosOfType(type)
+      .map((info) => `${info.isReadonly ? 'readonly ' : ''}[key: ${shape(info.keyType, depth + 1).text}]: ${shape(info.type, depth + 1).text}`)
+      .sort(compare);
+
+    if (properties.length === 0 && indexes.length === 0) {
+      if (calls.length === 1 && constructs.length === 0) return { text: signature(calls[0]!, depth, ' =>'), prec: FUNCTION };
+      if (constructs.length === 1 && calls.length === 0) return { text: `new ${signature(constructs[0]!, depth, ' =>')}`, prec: FUNCTION };
     }
-    const members: string[] = [];
-    for (const info of indexes) {
-      members.push(`${info.isReadonly ? 'readonly ' : ''}[key: ${shape(info.keyType, depth + 1)}]: ${shape(info.type, depth + 1)}`);
-    }
+    const members = [...indexes];
     for (const property of properties) {
-      const declaration = property.valueDeclaration ?? property.declarations?.[0];
       const optional = (property.flags & ts.SymbolFlags.Optional) !== 0;
-      const readonly = declaration !== undefined && (ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Readonly) !== 0;
-      let propertyType = declaration !== undefined ? checker.getTypeOfSymbolAtLocation(property, declaration) : checker.getTypeOfSymbol(property);
-      // `a?: T` reads as `T | undefined`; the `?` already says so.
-      if (optional) propertyType = checker.getNonNullableType(propertyType) === propertyType ? propertyType : removeUndefined(propertyType);
-      const name = IDENTIFIER.test(property.getName()) ? property.getName() : JSON.stringify(property.getName());
-      members.push(`${readonly ? 'readonly ' : ''}${name}${optional ? '?' : ''}: ${shape(propertyType, depth + 1)}`);
+      const type = shape(checker.getTypeOfSymbol(property), depth + 1, optional).text;
+      members.push(`${isReadonlyProperty(property) ? 'readonly ' : ''}${propertyName(property.getName())}${optional ? '?' : ''}: ${type}`);
     }
-    for (const s of calls) members.push(signature(s, depth, ''));
-    return members.length === 0 ? '{}' : `{ ${members.join('; ')} }`;
-  };
+    // Overloads keep their declaration order: it decides which one a call picks.
+    for (const s of calls) members.push(signature(s, depth, ':'));
+    for (const s of constructs) members.push(`new ${signature(s, depth, ':')}`);
+    return primary(members.length === 0 ? '{}' : `{ ${members.join('; ')} }`);
+  }
 
-  const removeUndefined = (type: ts.Type): ts.Type => {
-    if (!type.isUnion()) return type;
-    const rest = type.types.filter((t) => !(t.flags & ts.TypeFlags.Undefined));
-    return rest.length === 1 ? rest[0]! : type;
-  };
-
-  const signature = (s: ts.Signature, depth: number, prefix: string): string => {
-    const params = s.getParameters().map((p, i) => {
-      const declaration = p.valueDeclaration as ts.ParameterDeclaration | undefined;
-      const rest = declaration !== undefined && declaration.dotDotDotToken !== undefined;
-      const optional = declaration !== undefined && (declaration.questionToken !== undefined || declaration.initializer !== undefined);
-      const name = IDENTIFIER.test(p.getName()) ? p.getName() : `p${i}`;
-      const type = declaration !== undefined ? checker.getTypeOfSymbolAtLocation(p, declaration) : checker.getTypeOfSymbol(p);
-      return `${rest ? '...' : ''}${name}${optional && !rest ? '?' : ''}: ${shape(optional ? removeUndefined(type) : type, depth + 1)}`;
+  /** `(a: number, b?: string, ...rest: T[]) => R` (arrow `' =>'`) or the member form (`':'`). */
+  function signature(s: ts.Signature, depth: number, arrow: string): string {
+    const parameters = s.getParameters().map((parameter, i) => {
+      const declaration = parameter.valueDeclaration;
+      const node = declaration !== undefined && ts.isParameter(declaration) ? declaration : undefined;
+      const flags = checkFlags(parameter);
+      const rest = node !== undefined ? node.dotDotDotToken !== undefined : (flags & CHECK_REST_PARAMETER) !== 0;
+      const optional = !rest && (node !== undefined ? checker.isOptionalParameter(node) : (flags & CHECK_OPTIONAL_PARAMETER) !== 0);
+      // A destructured parameter has no name of its own.
+      const name = (node === undefined || ts.isIdentifier(node.name)) && IDENTIFIER.test(parameter.getName()) ? parameter.getName() : `p${i}`;
+      let type = shape(checker.getTypeOfSymbol(parameter), depth + 1, optional).text;
+      if (rest && type === 'unknown') type = 'unknown[]'; // a rest parameter must be an array
+      return `${rest ? '...' : ''}${name}${optional ? '?' : ''}: ${type}`;
     });
-    return `${prefix}(${params.join(', ')}) => ${shape(s.getReturnType(), depth + 1)}`;
-  };
+    return `(${parameters.join(', ')})${arrow} ${shape(checker.getReturnTypeOfSignature(s), depth + 1).text}`;
+  }
 
-  return shape(type, 0);
+  return shape(type, 0).text;
 }

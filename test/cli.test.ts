@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { buildCli, repo, type Repo } from './cli.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { buildCli, removeCliBuild, repo, type Repo } from './cli.ts';
 
 let project: Repo | undefined;
 afterEach(() => {
@@ -9,6 +9,7 @@ afterEach(() => {
   project = undefined;
 });
 beforeAll(() => buildCli(), 120_000);
+afterAll(() => removeCliBuild());
 
 const COUNTER_V1 = `export interface Item {
   id: number;
@@ -40,7 +41,7 @@ const json = (p: Repo, args: string[] = []) => {
   return { status: run.status, ...(JSON.parse(run.stdout) as { findings: Array<{ code: string; file: string; line: number; column: number; message: string }> }) };
 };
 
-describe('hotstate check / migrate: a project over a series of commits', () => {
+describe('hotstate check / migrate: a project over a series of commits', { timeout: 180_000 }, () => {
   test('add, retype, rename and remove state; stubs, snapshot and exit codes', () => {
     project = repo({ 'src/counter.ts': COUNTER_V1 });
     const p = project;
@@ -149,7 +150,8 @@ describe('hotstate check / migrate: a project over a series of commits', () => {
           "total": { from: "number", to: "string" },
         },
         state(old: Old): Partial<New> {
-          // Return the new value of: total (number → string).
+          // Return the new values:
+          // total: number → string
           throw new Error("hotstate migration not implemented: src/counter.ts: total (number → string)");
         },
       };
@@ -160,7 +162,7 @@ describe('hotstate check / migrate: a project over a series of commits', () => {
     expect(report.status).toBe(1);
 
     // A wrong implementation does not type-check against the generated types.
-    const implemented = stub.replace(/\/\/ Return the new value[^\n]*\n\s*throw new Error\([^\n]*\);/, 'return { total: old.total };');
+    const implemented = stub.replace(/\/\/ Return the new values[\s\S]*?throw new Error\([^\n]*\);/, 'return { total: old.total };');
     p.write({ 'hotstate/migrations/0001-src-counter-total.ts': implemented });
     report = json(p);
     expect(report.findings.map((f) => f.code)).toEqual(['HS302']);
@@ -224,6 +226,24 @@ describe('hotstate check / migrate: a project over a series of commits', () => {
     p.commit('b2 and c');
     p.git('merge', '-q', '--no-edit', 'feature');
     expect(p.hotstate(['check'])).toMatchObject({ status: 0 });
+  });
+
+  test('a suspected rename is never written out unconfirmed; static fields are migrated once per class', () => {
+    project = repo({ 'src/a.ts': `let count = 0;\nexport class Task {\n  static made: number = 0;\n  title = '';\n}\nexport const bump = () => ++count;\n` });
+    const p = project;
+    p.hotstate(['migrate']);
+    p.write({ 'src/a.ts': `let hits = 0;\nexport class Task {\n  static made: string = '';\n  title = '';\n}\nexport const bump = () => ++hits;\n` });
+    expect(json(p).findings.map((f) => f.code).sort()).toEqual(['HS201', 'HS202']);
+    expect(p.hotstate(['migrate']).status).toBe(0);
+    expect(migrations(p)).toEqual(['0001-src-a-task-static-made-hits.ts']);
+    const stub = p.read('hotstate/migrations/0001-src-a-task-static-made-hits.ts');
+    expect(stub).toContain('// hits: new, and count is gone. If it is a rename: hits: old.count');
+    expect(stub).not.toContain('return { hits: old.count }');
+    expect(stub).toContain('export interface OldTaskStatics {\n  made: number;\n}');
+    expect(stub).toContain('statics: {\n    Task(old: OldTaskStatics): Partial<NewTaskStatics> {');
+    expect(stub).not.toContain('instances:');
+    const report = json(p);
+    expect(report.findings.map((f) => f.code)).toEqual(['HS301']);
   });
 
   test('types from packages are named by their path inside node_modules, never by a machine path', () => {

@@ -10,8 +10,11 @@ import { fileURLToPath } from 'node:url';
  */
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** Inside the checkout, so the compiled CLI finds its dependencies in the checkout's node_modules. */
-const BUILD = path.join(ROOT, 'node_modules', '.cache', 'hotstate-cli-test');
+/**
+ * Inside the checkout, so the compiled CLI finds its dependencies in the checkout's node_modules;
+ * one folder per test process, so that two test runs never share a build.
+ */
+const BUILD = path.join(ROOT, 'node_modules', '.cache', `hotstate-cli-test-${process.pid}`);
 export const CLI = path.join(BUILD, 'cli', 'bin.js');
 
 /** Compiles the package (once per test run) with the same config as `npm run build`. */
@@ -23,6 +26,10 @@ export function buildCli(): void {
     stdio: 'pipe',
   });
   if (!existsSync(CLI)) throw new Error(`the build did not write ${CLI}`);
+}
+
+export function removeCliBuild(): void {
+  rmSync(BUILD, { recursive: true, force: true });
 }
 
 export interface Run {
