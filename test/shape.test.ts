@@ -163,6 +163,11 @@ describe('shapeOf: types written out structurally', () => {
     expect(shape('let value = new Intl.NumberFormat();')).toBe('Intl.NumberFormat');
   });
 
+  test('mapped types over a union of literals (their properties have no declaration)', () => {
+    expect(shape("type Kind = 'a' | 'b';\nlet value: Record<Kind, number> = { a: 0, b: 0 };")).toBe('Record<"a" | "b", number>');
+    expect(shape("let value: { [K in 'x' | 'y']: number } = { x: 0, y: 0 };")).toBe('{ x: number; y: number }');
+  });
+
   test('keys that are not identifiers are quoted; symbol keys and #private names are left out', () => {
     expect(shape('let value: { "a b": 1; 0: 2; "#ref": 3; [Symbol.iterator](): Iterator<number> } = null!;')).toBe('{ "#ref": 3; "0": 2; "a b": 1 }');
   });
