@@ -1,5 +1,5 @@
-import path from 'node:path';
 import ts from 'typescript';
+import { moduleId } from '../plugin/module-id.ts';
 import { isUnsafe, targetLabel, type Change } from '../schema/diff.ts';
 import { coveringMigration } from '../schema/migrations.ts';
 import { SnapshotError } from '../schema/snapshot.ts';
@@ -15,7 +15,7 @@ export function checkProject(view: ProjectView): Finding[] {
   const { options, extracted } = view;
   const findings: Finding[] = [];
   const snapshotFile = options.snapshot;
-  const relSnapshot = path.relative(options.root, snapshotFile).split(path.sep).join('/');
+  const relSnapshot = moduleId(options.root, snapshotFile);
 
   if (view.snapshot === null) {
     findings.push({
@@ -164,21 +164,15 @@ function currentShape(view: ProjectView, module: string, target: string): string
 function reachesCurrent(view: ProjectView, module: string, target: string, shape: string): boolean {
   const current = currentShape(view, module, target);
   const seen = new Set<string>();
-  let frontier = [shape];
-  while (frontier.length > 0) {
-    const next: string[] = [];
-    for (const s of frontier) {
-      if (s === current || seen.has(s)) {
-        if (s === current) return true;
-        continue;
-      }
-      seen.add(s);
-      for (const m of view.migrations) {
-        if (m.module !== module) continue;
-        for (const c of m.covers) if (c.target === target && c.from === s) next.push(c.to);
-      }
+  const pending = [shape];
+  while (pending.length > 0) {
+    const s = pending.pop()!;
+    if (s === current) return true;
+    if (seen.has(s)) continue;
+    seen.add(s);
+    for (const m of view.migrations) {
+      if (m.module === module) for (const c of m.covers) if (c.target === target && c.from === s) pending.push(c.to);
     }
-    frontier = next;
   }
   return false;
 }

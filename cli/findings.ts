@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { moduleId } from '../plugin/module-id.ts';
 import type { Position } from '../schema/types.ts';
 
 /** The rule codes of `hotstate check` (documented in the README). */
@@ -46,7 +46,7 @@ export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): b
 
 export function render(findings: Finding[], format: Format, options: RenderOptions): string {
   const sorted = [...findings].sort(byLocation);
-  const relative = (file: string): string => path.relative(options.root, file).split(path.sep).join('/');
+  const relative = (file: string): string => moduleId(options.root, file);
   if (format === 'json') {
     return `${JSON.stringify(
       {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { moduleId } from '../plugin/module-id.ts';
 import { ConfigError } from '../schema/extract.ts';
 import { checkProject } from './check.ts';
 import { render, useColor, type Format } from './findings.ts';
@@ -122,7 +123,7 @@ export function main(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: N
     const result = migrateProject(view, { name: values.name as string | undefined, renames });
     for (const note of result.notes) io.stderr.write(`hotstate: ${note}\n`);
     for (const file of result.written) io.stdout.write(`wrote ${file}: a migration stub; fill it in, then run \`npx hotstate check\`\n`);
-    io.stdout.write(`wrote ${options.snapshot.slice(options.root.length + 1).split('\\').join('/')}\n`);
+    io.stdout.write(`wrote ${moduleId(options.root, options.snapshot)}\n`);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, HELP[command]);

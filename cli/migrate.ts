@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { moduleId } from '../plugin/module-id.ts';
 import { isUnsafe, targetLabel, type Change } from '../schema/diff.ts';
 import { coveringMigration, migrationStub } from '../schema/migrations.ts';
 import { serializeSnapshot, SnapshotError } from '../schema/snapshot.ts';
@@ -34,7 +35,7 @@ export interface MigrateResult {
  */
 export function migrateProject(view: ProjectView, options: { name?: string | undefined; renames: Rename[] }): MigrateResult {
   const { root, migrations: dir, snapshot } = view.options;
-  const rel = (file: string): string => path.relative(root, file).split(path.sep).join('/');
+  const rel = (file: string): string => moduleId(root, file);
   const notes: string[] = [];
   if (view.snapshot instanceof SnapshotError) {
     notes.push(`${rel(snapshot)} was corrupt (${view.snapshot.problem}); it is written again from the sources, so changes since the last good snapshot get no stubs.`);

@@ -42,7 +42,13 @@ export interface ProjectView {
 }
 
 export function readProject(options: ProjectOptions): ProjectView {
-  const extracted = extractProject({ root: options.root, tsconfig: options.tsconfig, skip: [path.relative(options.root, options.migrations)] });
+  const { migrations, malformed } = readMigrations(options.migrations);
+  const extracted = extractProject({
+    root: options.root,
+    tsconfig: options.tsconfig,
+    skip: [path.relative(options.root, options.migrations)],
+    extraRoots: migrations.map((m) => m.file),
+  });
   const snapshotText = existsSync(options.snapshot) ? readFileSync(options.snapshot, 'utf8') : undefined;
   let snapshot: ProjectView['snapshot'] = null;
   if (snapshotText !== undefined) {
@@ -53,7 +59,6 @@ export function readProject(options: ProjectOptions): ProjectView {
       snapshot = error;
     }
   }
-  const { migrations, malformed } = readMigrations(options.migrations);
   const changes = snapshot === null || snapshot instanceof SnapshotError ? [] : diffStates(snapshot.state, extracted.state, assignability);
   return { options, extracted, snapshot, snapshotText, migrations, malformed, changes };
 }
@@ -61,13 +66,10 @@ export function readProject(options: ProjectOptions): ProjectView {
 /** Diagnostics that say a migration is wrong (unused names are left to the project's linter). */
 const UNUSED = new Set([6133, 6138, 6192, 6196, 6198, 6199, 6205]);
 
-/** Type errors in the migration files, checked with the project's compiler options. */
+/** Type errors in the migration files, from the project's program (they are among its roots). */
 export function migrationDiagnostics(view: ProjectView): ts.Diagnostic[] {
-  const files = view.migrations.map((m) => m.file);
-  if (files.length === 0) return [];
-  const options = { ...view.extracted.program.getCompilerOptions(), noEmit: true };
-  const program = ts.createProgram({ rootNames: files, options });
-  return files.flatMap((file) => {
+  const program = view.extracted.program;
+  return view.migrations.map((m) => m.file).flatMap((file) => {
     const sf = program.getSourceFile(file);
     if (sf === undefined) return [];
     return [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].filter((d) => !UNUSED.has(d.code));

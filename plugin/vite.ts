@@ -5,6 +5,7 @@ import { createFilter, searchForWorkspaceRoot, type Plugin, type ResolvedConfig 
 import { REPORT_EVENT, RUNTIME_SPECIFIER, UPDATE_EVENT, type UpdateReport } from '../runtime/contract.ts';
 import { HotstateError } from '../runtime/errors.ts';
 import { formatReport } from '../runtime/report.ts';
+import { moduleId } from './module-id.ts';
 import type { HotstateOptions } from './options.ts';
 import { transform } from './transform.ts';
 
@@ -26,10 +27,7 @@ const INDICATOR_SPECIFIER = 'hotstate/indicator';
 /** Plugins that run React Fast Refresh in the dev server (`@vitejs/plugin-react`, `@vitejs/plugin-react-swc`). */
 const REACT_REFRESH_PLUGINS = new Set(['vite:react-refresh', 'vite:react-swc']);
 
-/** The module ID of a file: its path relative to the project root, posix separators. */
-export function moduleId(root: string, file: string): string {
-  return path.relative(root, file).split(path.sep).join('/');
-}
+export { moduleId };
 
 /**
  * The hotstate Vite plugin: instruments modules in the dev server (client and SSR environments,
@@ -98,7 +96,7 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
     transform: {
       filter: { id: { include: SCRIPT, exclude: NEVER } },
       handler(code, id) {
-        if (id.startsWith(runtimeDir) || !userFilter(id)) return null;
+        if (!instruments(id)) return null;
         try {
           const result = transform(code, {
             id: moduleId(config.root, id),

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { directiveOf, inventory, memberName } from '../plugin/analyze.ts';
 import { boundIdentifiers, varIdentifiers, type Node } from '../plugin/ast.ts';
 import { textHash } from '../plugin/hash.ts';
 import { lineIndex } from '../plugin/lines.ts';
+import { moduleId } from '../plugin/module-id.ts';
 import { parseModule } from '../plugin/parse.ts';
 import { HotstateError } from '../runtime/errors.ts';
 import { shapeOf } from './shape.ts';
@@ -23,6 +23,8 @@ export interface ExtractOptions {
   tsconfig?: string;
   /** Folders (relative to the root) whose files are never state, such as the migrations. */
   skip?: string[];
+  /** More files for the same program, not state themselves (the migrations, for their type check). */
+  extraRoots?: string[];
 }
 
 export interface Extracted {
@@ -37,10 +39,6 @@ export class ConfigError extends HotstateError {}
 /** Files the transform instruments: scripts, not declarations, not in node_modules. */
 const SCRIPT = /\.(?:m?ts|tsx|m?js|jsx)$/;
 const isModuleFile = (file: string): boolean => SCRIPT.test(file) && !/\.d\.[mc]?ts$/.test(file) && !/[\\/]node_modules[\\/]/.test(file);
-
-export function moduleIdOf(root: string, file: string): string {
-  return path.relative(root, file).split(path.sep).join('/');
-}
 
 /** Parses a tsconfig the way `tsc -p` does; a broken one is a `ConfigError`. */
 export function readTsconfig(root: string, tsconfig: string = path.join(root, 'tsconfig.json')): ts.ParsedCommandLine {
@@ -63,7 +61,7 @@ export function readTsconfig(root: string, tsconfig: string = path.join(root, 't
 export function extractProject(options: ExtractOptions): Extracted {
   const root = path.resolve(options.root);
   const parsed = readTsconfig(root, options.tsconfig);
-  const program = ts.createProgram({ rootNames: parsed.fileNames, options: { ...parsed.options, noEmit: true } });
+  const program = ts.createProgram({ rootNames: [...parsed.fileNames, ...(options.extraRoots ?? [])], options: { ...parsed.options, noEmit: true } });
   const checker = program.getTypeChecker();
   const skip = (options.skip ?? []).map((folder) => path.resolve(root, folder) + path.sep);
 
@@ -77,7 +75,7 @@ export function extractProject(options: ExtractOptions): Extracted {
     if (program.isSourceFileDefaultLibrary(sf)) return undefined;
     // A package's type by its path inside node_modules, the same on every machine and install.
     if (!projectFile(sf)) return `${sf.fileName.split(/[\\/]node_modules[\\/]/).pop()!.split(path.sep).join('/')}#${symbol.getName()}`;
-    return ts.isClassDeclaration(declaration) || ts.isClassExpression(declaration) ? `${moduleIdOf(root, sf.fileName)}#${symbol.getName()}` : undefined;
+    return ts.isClassDeclaration(declaration) || ts.isClassExpression(declaration) ? `${moduleId(root, sf.fileName)}#${symbol.getName()}` : undefined;
   };
   const typeInfo = (node: ts.Node, declared: boolean, init: string | undefined, widen: boolean): TypeInfo => {
     // Through the symbol: a name that is a string literal would otherwise give its own literal type.
@@ -97,7 +95,7 @@ export function extractProject(options: ExtractOptions): Extracted {
   for (const sf of program.getSourceFiles()) {
     const file = path.resolve(sf.fileName);
     if (!projectFile(sf) || !isModuleFile(file) || skip.some((folder) => file.startsWith(folder))) continue;
-    const id = moduleIdOf(root, file);
+    const id = moduleId(root, file);
     if (id.startsWith('../')) continue;
     const extracted = extractModule(sf, file, { typeInfo });
     if (extracted === null) continue;
@@ -197,9 +195,4 @@ function nodeAt(sf: ts.SourceFile, offset: number): ts.Node {
   ts.forEachChild(sf, visit);
   if (found === undefined) throw new HotstateError(`internal error: no declaration at offset ${offset} of ${sf.fileName}. This is a bug in hotstate; please report it with this file.`);
   return found;
-}
-
-/** The source text of a module as the checker saw it (for code frames). */
-export function sourceText(extracted: Extracted, file: string): string {
-  return extracted.program.getSourceFile(file)?.text ?? readFileSync(file, 'utf8');
 }
