@@ -6,7 +6,8 @@
 //
 // 1. Writes a project (deterministic for a seed): tsconfig.json (strict, ES2022, ESNext modules,
 //    moduleResolution bundler, noEmit, allowImportingTsExtensions, include ["src"]; with
-//    --skip-lib-check also skipLibCheck) and N modules in five folders under src/. Module i
+//    --skip-lib-check also skipLibCheck), an empty node_modules/ (as an installed project has;
+//    hotstate keeps its cache there) and N modules in five folders under src/. Module i
 //    imports 1–3 earlier modules and has 30–80 lines: an interface and a union type alias, module
 //    `let` state with declared and inferred types (arrays of interfaces, Maps, unions, records,
 //    tuples, destructuring, Promises), a class with a `#private` field, a static field and
@@ -16,6 +17,7 @@
 //    interleaved rounds (the order rotates each round) of:
 //      tsc       node node_modules/typescript/bin/tsc -p <project>/tsconfig.json --noEmit   (exit 0)
 //      check     node bench/.build/dist/cli/bin.js check --root <project>                  (exit 0)
+//      cold      the same without its cache: node_modules/.cache/hotstate removed first     (exit 0)
 //      added     the same after a one-line edit that adds `let benchAdded = 0;` to one module
 //                (exit 1, exactly one HS102 finding); the file is restored after the run
 //      retyped   the same after a one-line edit that widens a declared type
@@ -24,14 +26,15 @@
 //    Peak RSS of each command once more, untimed, with `/usr/bin/time -f %M` when it exists.
 // 3. Where `hotstate check`'s time goes (unless --no-phases): per round, child processes
 //    (`--phases-child`) that do what the CLI does (readProject step by step, checkProject,
-//    render) with the compiled modules, timing each phase with performance.now(). Node loader
-//    hooks hand the compiled modules a wrapped `typescript` (createProgram, getTypeChecker, every
-//    checker method, forEachChild) and `oxc-parser` (parseSync), and schema/extract.js wrapped
-//    `shapeOf`, `inventory` and `textHash`, so the extraction splits into program creation,
-//    binding, checker queries, shapes, oxc parsing, the state analysis, node lookup and the rest.
-//    Three children per round: the clean project, the retyped one, and the clean one with light
-//    wrappers (no per-call checker timing: what the instrumentation itself costs). Also per round,
-//    `tsc --extendedDiagnostics` for tsc's own split (parse, bind, check).
+//    render) with the compiled modules, timing each phase with performance.now(). The compiled
+//    modules get a wrapped `typescript` (createProgram, getTypeChecker, every checker method,
+//    forEachChild) through require's cache, and Node loader hooks hand them a wrapped
+//    `oxc-parser` (parseSync) and give schema/extract.js a wrapped shape writer, `inventory` and
+//    `textHash`, so the extraction splits into program creation, binding, checker queries,
+//    shapes, oxc parsing, the state analysis, node lookup and the rest. Four children per round:
+//    the clean project, the retyped one, the clean one without the cache, and the clean one with
+//    light wrappers (no per-call checker timing: what the instrumentation itself costs). Also per
+//    round, `tsc --extendedDiagnostics` for tsc's own split (parse, bind, check).
 //
 // The CLI runs from bench/.build/dist, which this script builds first (as run.mjs does) unless
 // --no-build; the build includes cli/ and schema/. `--dist <dir>` benchmarks another compiled copy
@@ -49,6 +52,8 @@ export const TARGET = 1.0;
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const TIME = '/usr/bin/time';
 const cliOf = (dist) => path.join(dist, 'cli', 'bin.js');
+/** Where hotstate keeps what it found in each module's text across runs (schema/plan-cache.ts). */
+const cacheDir = (root) => path.join(root, 'node_modules', '.cache', 'hotstate');
 /** Marks a generated project, so that --keep never deletes anything else. */
 const MARKER = '.hotstate-bench-check';
 
@@ -329,6 +334,8 @@ export function generateProject(dir, { modules = 1000, seed = 1, skipLibCheck = 
   const sizes = [];
   for (const folder of FOLDERS) mkdirSync(path.join(dir, 'src', folder), { recursive: true });
   writeFileSync(path.join(dir, 'tsconfig.json'), TSCONFIG(skipLibCheck));
+  // An installed project has one (hotstate keeps its cache there); empty, so tsc finds no @types in it.
+  mkdirSync(path.join(dir, 'node_modules'));
   writeFileSync(path.join(dir, MARKER), `written by bench/check.mjs: ${modules} modules, seed ${seed}\n`);
   for (let i = 0; i < modules; i++) {
     const code = moduleSource(i, rand);
@@ -385,6 +392,14 @@ function variants(root, dist, editFile) {
     { name: 'tsc', label: '`tsc -p tsconfig.json --noEmit`', command: process.execPath, args: [TSC, '-p', tsconfig, '--noEmit'], exit: 0 },
     { name: 'check', label: '`hotstate check`, clean', command: process.execPath, args: [cli, 'check', '--root', root], exit: 0 },
     {
+      name: 'cold',
+      label: '`hotstate check`, clean, without its cache',
+      command: process.execPath,
+      args: [cli, 'check', '--root', root],
+      exit: 0,
+      before: () => rmSync(cacheDir(root), { recursive: true, force: true }),
+    },
+    {
       name: 'added',
       label: '`hotstate check` after a one-line edit: a binding added',
       command: process.execPath,
@@ -436,105 +451,111 @@ function peakRss(v) {
 // Phases, in a child process: what `hotstate check` does, timed step by step
 
 /**
- * Loader hooks: the compiled modules get wrapped versions of `typescript` (createProgram,
- * getTypeChecker, every checker method, forEachChild) and `oxc-parser` (parseSync), and
- * schema/extract.js gets wrapped `shapeOf`, `inventory` and `textHash`. With `light`, neither the
- * checker's methods nor forEachChild are wrapped (millions of calls: the instrumentation costs),
- * to measure what the instrumentation itself adds.
+ * `typescript` with createProgram, getTypeChecker, every checker method (of the project's
+ * checker) and forEachChild timed into `P`. With `light`, neither the checker's methods nor
+ * forEachChild are wrapped (millions of calls: the instrumentation costs), to measure what the
+ * instrumentation itself adds. The real module has getters only: the wrappers are own properties
+ * of an object inheriting from it.
  */
-function hooksSource(dist, { light = false } = {}) {
+function wrapTypescript(real, P, { light = false } = {}) {
+  const now = () => performance.now();
+  const ts = Object.create(real);
+  const define = (key, value) => Object.defineProperty(ts, key, { value, writable: true, enumerable: true, configurable: true });
+  define('createProgram', function (...args) {
+    const roots = Array.isArray(args[0]) ? args[0] : args[0].rootNames;
+    const kind = roots.some((r) => r.includes('__hotstate_assignability__')) ? 'assignability' : P.programs.some((p) => p.kind === 'project') ? 'migrations' : 'project';
+    const rec = { kind, start: now(), createMs: 0, checkerMs: 0, diagnosticsMs: 0, files: 0 };
+    const program = real.createProgram(...args);
+    rec.createMs = now() - rec.start;
+    rec.files = program.getSourceFiles().length;
+    P.programs.push(rec);
+    const getTypeChecker = program.getTypeChecker;
+    let checker;
+    program.getTypeChecker = () => {
+      if (checker !== undefined) return checker;
+      const s = now();
+      checker = getTypeChecker();
+      rec.checkerMs += now() - s;
+      if (kind === 'project' && !light) {
+        for (const [key, f] of Object.entries(checker)) {
+          if (typeof f !== 'function') continue;
+          checker[key] = function (...a) {
+            if (P.depth > 0) return f.apply(this, a);
+            P.depth++;
+            P.checkerCalls++;
+            const s = now();
+            try {
+              return f.apply(this, a);
+            } finally {
+              P.depth--;
+              const ms = now() - s;
+              P.checkerMs += ms;
+              P.methods[key] = (P.methods[key] ?? 0) + ms;
+            }
+          };
+        }
+      }
+      return checker;
+    };
+    for (const m of ['getSyntacticDiagnostics', 'getSemanticDiagnostics']) {
+      const f = program[m];
+      program[m] = (...a) => {
+        const s = now();
+        try {
+          return f(...a);
+        } finally {
+          rec.diagnosticsMs += now() - s;
+        }
+      };
+    }
+    return program;
+  });
+  if (!light) {
+    define('forEachChild', function (node, cb, cbs) {
+      if (P.forEachDepth > 0) return real.forEachChild(node, cb, cbs);
+      P.forEachDepth++;
+      P.nodeAtCalls++;
+      const s = now();
+      try {
+        return real.forEachChild(node, cb, cbs);
+      } finally {
+        P.forEachDepth--;
+        P.nodeAtMs += now() - s;
+      }
+    });
+  }
+  return ts;
+}
+
+/**
+ * Loader hooks: `oxc-parser` (parseSync) is wrapped for the compiled modules, and
+ * schema/extract.js gets wrapped `shapeOf`/`shapeWriter`, `inventory` and `textHash`. A compiled
+ * copy that imports `typescript` (rather than `require`-ing it) gets `globalThis.__hsTypescript`.
+ */
+function hooksSource(dist) {
   const distUrl = pathToFileURL(dist + path.sep).href;
   const extractUrl = pathToFileURL(path.join(dist, 'schema', 'extract.js')).href;
   const dataUrl = (code) => `data:text/javascript,${encodeURIComponent(code)}`;
-  const tsShim = dataUrl(`
-import real from ${JSON.stringify(import.meta.resolve('typescript'))};
-const P = globalThis.__hsPhases;
-const now = () => performance.now();
-// The real namespace has getters only: the wrappers are own properties of an object inheriting from it.
-const ts = Object.create(real);
-const define = (key, value) => Object.defineProperty(ts, key, { value, writable: true, enumerable: true, configurable: true });
-define('createProgram', function (...args) {
-  const roots = Array.isArray(args[0]) ? args[0] : args[0].rootNames;
-  const kind = roots.some((r) => r.includes('__hotstate_assignability__')) ? 'assignability' : P.programs.some((p) => p.kind === 'project') ? 'migrations' : 'project';
-  const rec = { kind, start: now(), createMs: 0, checkerMs: 0, diagnosticsMs: 0, files: 0 };
-  const program = real.createProgram(...args);
-  rec.createMs = now() - rec.start;
-  rec.files = program.getSourceFiles().length;
-  P.programs.push(rec);
-  const getTypeChecker = program.getTypeChecker;
-  let checker;
-  program.getTypeChecker = () => {
-    if (checker !== undefined) return checker;
-    const s = now();
-    checker = getTypeChecker();
-    rec.checkerMs += now() - s;
-    if (kind === 'project' && !${light}) {
-      for (const [key, f] of Object.entries(checker)) {
-        if (typeof f !== 'function') continue;
-        checker[key] = function (...a) {
-          if (P.depth > 0) return f.apply(this, a);
-          P.depth++;
-          P.checkerCalls++;
-          const s = now();
-          try {
-            return f.apply(this, a);
-          } finally {
-            P.depth--;
-            const ms = now() - s;
-            P.checkerMs += ms;
-            P.methods[key] = (P.methods[key] ?? 0) + ms;
-          }
-        };
-      }
-    }
-    return checker;
-  };
-  for (const m of ['getSyntacticDiagnostics', 'getSemanticDiagnostics']) {
-    const f = program[m];
-    program[m] = (...a) => {
-      const s = now();
-      try {
-        return f(...a);
-      } finally {
-        rec.diagnosticsMs += now() - s;
-      }
-    };
-  }
-  return program;
-});
-if (!${light}) {
-  define('forEachChild', function (node, cb, cbs) {
-    if (P.forEachDepth > 0) return real.forEachChild(node, cb, cbs);
-    P.forEachDepth++;
-    P.nodeAtCalls++;
-    const s = now();
-    try {
-      return real.forEachChild(node, cb, cbs);
-    } finally {
-      P.forEachDepth--;
-      P.nodeAtMs += now() - s;
-    }
-  });
-}
-export default ts;
-`);
-  /** A module that is `realUrl` with the named functions timed by P.wrap. */
-  const fnShim = (realUrl, names) =>
+  const tsShim = dataUrl('export default globalThis.__hsTypescript;');
+  /**
+   * A module that is `realUrl` with the named functions timed by P.wrap; for each `factories`
+   * entry `[factory, name]`, the functions that `factory` returns are timed as `name`.
+   */
+  const fnShim = (realUrl, names, factories = []) =>
     dataUrl(`
 import * as real from ${JSON.stringify(realUrl)};
 export * from ${JSON.stringify(realUrl)};
 ${names.map((name) => `export function ${name}(...a) { return globalThis.__hsPhases.wrap(${JSON.stringify(name)}, real.${name}, this, a); }`).join('\n')}
+${factories.map(([factory, name]) => `export function ${factory}(...a) { const f = real.${factory}(...a); return (...b) => globalThis.__hsPhases.wrap(${JSON.stringify(name)}, f, undefined, b); }`).join('\n')}
 `);
   const fromDist = (file) => pathToFileURL(path.join(dist, file)).href;
   const oxcShim = fnShim(import.meta.resolve('oxc-parser'), ['parseSync']);
   const extractShims = {
-    './shape.js': fnShim(fromDist('schema/shape.js'), ['shapeOf']),
+    './shape.js': fnShim(fromDist('schema/shape.js'), ['shapeOf'], [['shapeWriter', 'shapeOf']]),
     '../plugin/analyze.js': fnShim(fromDist('plugin/analyze.js'), ['inventory']),
     '../plugin/hash.js': fnShim(fromDist('plugin/hash.js'), ['textHash']),
   };
-  return {
-    tsShim,
-    hooks: dataUrl(`
+  return dataUrl(`
 const DIST = ${JSON.stringify(distUrl)};
 const EXTRACT = ${JSON.stringify(extractUrl)};
 const EXTRACT_SHIMS = ${JSON.stringify(extractShims)};
@@ -547,8 +568,7 @@ export async function resolve(specifier, context, next) {
   }
   return next(specifier, context);
 }
-`),
-  };
+`);
 }
 
 /** What `hotstate check` does (cli/main.ts, readProject, checkProject, render), phase by phase. */
@@ -580,14 +600,17 @@ async function phasesChild({ root, dist, light }) {
     },
   });
   const fn = (name) => P.fn[name] ?? { ms: 0, checkerMs: 0, calls: 0 };
-  const { register } = await import('node:module');
-  const { hooks, tsShim } = hooksSource(dist, { light });
-  register(hooks);
+  const { createRequire, register } = await import('node:module');
+  register(hooksSource(dist));
   const phases = { startup };
 
   let s = now();
-  const ts = (await import(tsShim)).default;
+  const requireFromDist = createRequire(path.join(dist, 'schema', 'extract.js'));
+  const real = requireFromDist('typescript');
   phases.importTypescript = now() - s;
+  // The compiled modules get the wrapped module from require's cache (or, if they import it, from the hook).
+  const ts = (globalThis.__hsTypescript = wrapTypescript(real, P, { light }));
+  requireFromDist.cache[requireFromDist.resolve('typescript')].exports = ts;
   s = now();
   const mod = async (file) => import(pathToFileURL(path.join(dist, file)).href);
   const [{ extractProject }, { parseSnapshot }, { readMigrations }, { diffStates }, { assignability }, { projectOptions }, { checkProject }, { render }] = await Promise.all(
@@ -598,7 +621,7 @@ async function phasesChild({ root, dist, light }) {
   // readProject (cli/project.ts), step by step.
   const options = projectOptions({ root }, root);
   s = now();
-  const extracted = extractProject({ root: options.root, tsconfig: options.tsconfig, skip: [path.relative(options.root, options.migrations)] });
+  const extracted = extractProject({ root: options.root, tsconfig: options.tsconfig, skip: [path.relative(options.root, options.migrations)], cache: true });
   phases.extract = now() - s;
   const project = P.programs.find((p) => p.kind === 'project');
   const shape = fn('shapeOf');
@@ -629,7 +652,7 @@ async function phasesChild({ root, dist, light }) {
     const t = now();
     try {
       pairs += list.length;
-      return assignability(list);
+      return assignability(list, extracted.program);
     } finally {
       assignMs += now() - t;
     }
@@ -726,11 +749,12 @@ export async function runCheckBench({ rounds = 7, modules = 1000, seed = 1, skip
   let breakdown;
   if (phases) {
     // Per round, in a rotating order: the clean project and the retyped one with every wrapper,
-    // the clean project with the light wrappers (the instrumentation's own cost), and tsc's split.
-    const runs = { clean: [], retyped: [], light: [] };
+    // the clean project without the cache, the clean project with the light wrappers (the
+    // instrumentation's own cost), and tsc's split.
+    const runs = { clean: [], retyped: [], cold: [], light: [] };
     const tscPhases = [];
     const retyped = list.find((v) => v.name === 'retyped');
-    const jobs = ['clean', 'retyped', 'light', 'tsc'];
+    const jobs = ['clean', 'retyped', 'cold', 'light', 'tsc'];
     for (let round = 0; round < rounds; round++) {
       for (let k = 0; k < jobs.length; k++) {
         const which = jobs[(round + k) % jobs.length];
@@ -741,6 +765,7 @@ export async function runCheckBench({ rounds = 7, modules = 1000, seed = 1, skip
           continue;
         }
         if (which === 'retyped') retyped.before();
+        if (which === 'cold') rmSync(cacheDir(root), { recursive: true, force: true });
         try {
           const child = await timed(process.execPath, [self, '--phases-child', root, dist, ...(which === 'light' ? ['--light'] : [])]);
           if (child.code !== 0) fail(`phases child (${which})`, child, 0);
@@ -765,6 +790,7 @@ export async function runCheckBench({ rounds = 7, modules = 1000, seed = 1, skip
     breakdown = {
       clean: { phases: phaseMedians(runs.clean), counts: runs.clean[0].counts, checkerMethods: methodMedians(runs.clean) },
       retyped: { phases: phaseMedians(runs.retyped), counts: runs.retyped[0].counts },
+      cold: { phases: phaseMedians(runs.cold), counts: runs.cold[0].counts },
       light: { phases: phaseMedians(runs.light), counts: runs.light[0].counts },
       tsc: Object.fromEntries(tscKeys.map((k) => [k, med(tscPhases, (r) => r[k])])),
     };
@@ -786,6 +812,7 @@ export async function runCheckBench({ rounds = 7, modules = 1000, seed = 1, skip
     results,
     ratio: results.check.median / results.tsc.median,
     pairedRatio: { median: median(paired), q1: quantile(paired, 0.25), q3: quantile(paired, 0.75) },
+    ratioCold: results.cold.median / results.tsc.median,
     ratioAdded: results.added.median / results.tsc.median,
     ratioRetyped: results.retyped.median / results.tsc.median,
     memory,
@@ -802,7 +829,7 @@ const ms = (s) => `${fmtMs(s.median)} [${fmtMs(s.p10)}–${fmtMs(s.p90)}]`;
 const mb = (x) => (x === undefined ? '-' : x.toFixed(0));
 
 export function checkTable(r) {
-  const rows = ['tsc', 'check', 'added', 'retyped'].map((name) => {
+  const rows = ['tsc', 'check', 'cold', 'added', 'retyped'].map((name) => {
     const x = r.results[name];
     const ratio = x.median / r.results.tsc.median;
     return [x.label, String(x.exit), ms(x), name === 'check' ? `**${fmtRatio(ratio)}**` : fmtRatio(ratio), mb(r.memory[name])];
@@ -819,12 +846,12 @@ export function targetLine(r) {
 
 const PHASES = [
   ['startup', 'node startup and the bench script (before any hotstate code)'],
-  ['importTypescript', 'load `typescript` (ESM import of the CommonJS package)'],
+  ['importTypescript', 'load `typescript` (`require` of the CommonJS package)'],
   ['importHotstate', 'load hotstate (`cli/`, `schema/`, `plugin/`, oxc-parser)'],
   ['readTsconfig', 'read tsconfig.json, list the files'],
   ['createProgram', '`ts.createProgram`: read, parse, resolve every file (+ lib files)'],
   ['createChecker', '`getTypeChecker()`: bind every file'],
-  ['checkerTypes', 'checker: type of each declaration, `typeToString` (outside `shapeOf`)'],
+  ['checkerTypes', 'checker: type of each declaration, `typeToString` where read (outside `shapeOf`)'],
   ['checkerInShapes', 'checker calls made by `shapeOf` (properties, signatures, their types)'],
   ['shapeOwn', '`shapeOf`, its own code (strings, sorting, `wrap`/`compound`)'],
   ['oxcParse', 'oxc-parser `parseSync` of every module (a second parse)'],
@@ -851,9 +878,9 @@ export function phaseTable(r) {
     const c = b.clean.phases[k];
     const share = ['total', 'wallMs', 'extract'].includes(k) ? '' : `${((100 * c) / b.clean.phases.total).toFixed(1)} %`;
     const light = NOT_IN_LIGHT.has(k) ? '(in rest)' : k === 'shapeOwn' ? `${fmtMs(b.light.phases[k])} (with checker)` : fmtMs(b.light.phases[k]);
-    return [k === 'extract' ? `**${label}**` : label, fmtMs(c), share, fmtMs(b.retyped.phases[k]), light];
+    return [k === 'extract' ? `**${label}**` : label, fmtMs(c), share, fmtMs(b.retyped.phases[k]), fmtMs(b.cold.phases[k]), light];
   });
-  return table(['phase (median ms)', 'clean', 'share', 'after the retype', 'clean, light wrappers'], rows);
+  return table(['phase (median ms)', 'clean', 'share', 'after the retype', 'clean, without the cache', 'clean, light wrappers'], rows);
 }
 
 export function tscPhaseTable(r) {

@@ -1,4 +1,4 @@
-import ts from 'typescript';
+import ts = require('typescript');
 import { moduleId } from '../plugin/module-id.ts';
 import { isUnsafe, targetLabel, type Change } from '../schema/diff.ts';
 import { coveringMigration } from '../schema/migrations.ts';
@@ -9,7 +9,8 @@ import { migrationDiagnostics, type ProjectView } from './project.ts';
 
 /**
  * `hotstate check`: every way the committed snapshot and migrations disagree with the sources.
- * Read-only: it writes nothing and runs no user code.
+ * Read-only: it writes nothing but hotstate's cache (`node_modules/.cache/hotstate`), and runs
+ * no user code.
  */
 export function checkProject(view: ProjectView): Finding[] {
   const { options, extracted } = view;

@@ -1,8 +1,8 @@
-import { mkdirSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { moduleId } from '../plugin/module-id.ts';
 import { isUnsafe, targetLabel, type Change } from '../schema/diff.ts';
-import { coveringMigration, migrationStub } from '../schema/migrations.ts';
+import { coveringMigration, migrationStub, stubFileName } from '../schema/migrations.ts';
 import { serializeSnapshot, SnapshotError } from '../schema/snapshot.ts';
 import type { ModuleState } from '../schema/types.ts';
 import type { ProjectView } from './project.ts';
@@ -33,7 +33,19 @@ export interface MigrateResult {
  * `hotstate migrate`: a stub for every unsafe change no migration covers yet (one file per
  * module), confirmed renames written out, then the snapshot rewritten from the sources.
  */
-export function migrateProject(view: ProjectView, options: { name?: string | undefined; renames: Rename[] }): MigrateResult {
+export function migrateProject(
+  view: ProjectView,
+  options: {
+    name?: string | undefined;
+    renames: Rename[];
+    /** Only these modules get stubs (the dev server writes one for the module an update touched). */
+    modules?: string[];
+    /** The stub's file name, decided by the caller (the dev server names it in the update report first). */
+    fileName?: string;
+    /** Rewrite the snapshot too. @default true */
+    snapshot?: boolean;
+  },
+): MigrateResult {
   const { root, migrations: dir, snapshot } = view.options;
   const rel = (file: string): string => moduleId(root, file);
   const notes: string[] = [];
@@ -58,23 +70,24 @@ export function migrateProject(view: ProjectView, options: { name?: string | und
     changes.push({ module: rename.module, target: added!.target, change: 'rename', before: removed.before!, after: added!.after!, from: removed.target, confirmed: true });
   }
 
-  const pending = changes.filter((c) => isUnsafe(c) && coveringMigration(view.migrations, c) === undefined);
+  const pending = changes.filter(
+    (c) => isUnsafe(c) && coveringMigration(view.migrations, c) === undefined && (options.modules === undefined || options.modules.includes(c.module)),
+  );
   const byModule = new Map<string, Change[]>();
   for (const change of pending) byModule.set(change.module, [...(byModule.get(change.module) ?? []), change]);
   const before = view.snapshot !== null && !(view.snapshot instanceof SnapshotError) ? view.snapshot.state : { modules: {} };
   const empty: ModuleState = { bindings: {}, classes: {} };
   const written: string[] = [];
-  let sequence = existsSync(dir) ? readdirSync(dir).filter((f) => /^\d{4}-/.test(f)).length : 0;
   for (const [module, list] of [...byModule].sort(([a], [b]) => (a < b ? -1 : 1))) {
     mkdirSync(dir, { recursive: true });
-    sequence++;
-    const slug = options.name ?? `${module.replace(/\.[^./]+$/, '')}-${list.map((c) => targetLabel(c.target)).join('-')}`;
-    const fileName = `${String(sequence).padStart(4, '0')}-${slug.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 80)}.ts`;
+    const fileName = options.fileName ?? stubFileName(dir, options.name ?? `${module.replace(/\.[^./]+$/, '')}-${list.map((c) => targetLabel(c.target)).join('-')}`);
     const file = path.join(dir, fileName);
     writeFileSync(file, migrationStub(module, list, before.modules[module] ?? empty, view.extracted.state.modules[module] ?? empty));
     written.push(rel(file));
   }
+  if (options.snapshot === false) return { written, snapshotWritten: false, notes };
   mkdirSync(path.dirname(snapshot), { recursive: true });
   writeFileSync(snapshot, serializeSnapshot(view.extracted.state));
   return { written, snapshotWritten: true, notes };
 }
+

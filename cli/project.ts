@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import ts from 'typescript';
+import ts = require('typescript');
 import { assignability } from '../schema/assignable.ts';
 import { diffStates, type Change } from '../schema/diff.ts';
 import { extractProject, type Extracted } from '../schema/extract.ts';
@@ -48,6 +48,7 @@ export function readProject(options: ProjectOptions): ProjectView {
     tsconfig: options.tsconfig,
     skip: [path.relative(options.root, options.migrations)],
     extraRoots: migrations.map((m) => m.file),
+    cache: true,
   });
   const snapshotText = existsSync(options.snapshot) ? readFileSync(options.snapshot, 'utf8') : undefined;
   let snapshot: ProjectView['snapshot'] = null;
@@ -59,7 +60,7 @@ export function readProject(options: ProjectOptions): ProjectView {
       snapshot = error;
     }
   }
-  const changes = snapshot === null || snapshot instanceof SnapshotError ? [] : diffStates(snapshot.state, extracted.state, assignability);
+  const changes = snapshot === null || snapshot instanceof SnapshotError ? [] : diffStates(snapshot.state, extracted.state, (pairs) => assignability(pairs, extracted.program));
   return { options, extracted, snapshot, snapshotText, migrations, malformed, changes };
 }
 

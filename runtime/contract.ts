@@ -10,9 +10,11 @@
  *
  * ```ts
  * import { __hotstate as __hs_rt } from "hotstate/runtime";
+ * var __hs_hot = import.meta.hot;
  * // literal, for Vite's import analysis; registered before `enter` so a refused version still has it
- * if (import.meta.hot) import.meta.hot.accept((m) => __hs_rt.settle(import.meta.hot, m));
- * var __hs = __hs_rt.enter(import.meta.hot, { contract: 2, id: "src/counter.ts", ... }, __hs_live);
+ * if (import.meta.hot) import.meta.hot.accept((m) => __hs_rt.settle(__hs_hot, m));
+ * // the schema packed into one string (`packSchema`), unpacked by `enter`
+ * var __hs = __hs_rt.enter(__hs_hot, { "contract": 3, "id": "src/counter.ts", "schema": '[[["count",0,4]],[]]', ... }, __hs_live);
  * function __hs_live() {}                           // this version's liveness marker (hoisted)
  * inc = __hs.fn("inc", inc);                        // function declarations: one stable identity
  * const count = __hs.cell("count");                 // `let count = 0` lives in a store cell...
@@ -23,7 +25,7 @@
  */
 
 /** Bumped whenever emitted code and runtime would disagree about anything below. */
-export const CONTRACT_VERSION = 2;
+export const CONTRACT_VERSION = 3;
 
 /** The module specifier the emitted code imports the runtime from. */
 export const RUNTIME_SPECIFIER = 'hotstate/runtime';
@@ -90,6 +92,45 @@ export interface ModuleSchema {
   classes: ClassSchema[];
 }
 
+/**
+ * `ModuleSchema` packed into one string for emitted code: JSON of `[bindings, classes]` with
+ * positional arrays, `binding = [name, kind, line, type, init]` (kind: the index in `KINDS`) and
+ * `class = [name, line, fields]`, `field = [name, static (0/1), line, type, init]`; `type` is 0
+ * when absent and followed by an `init`, trailing absent entries are left out. One string literal
+ * costs the dev server's later plugins and the page's parser much less than an object literal.
+ */
+export function packSchema(schema: ModuleSchema): string {
+  const entry = (head: unknown[], type: string | undefined, init: string | undefined): unknown[] =>
+    init !== undefined ? [...head, type ?? 0, init] : type !== undefined ? [...head, type] : head;
+  return JSON.stringify([
+    schema.bindings.map((b) => entry([b.name, KINDS.indexOf(b.kind), b.line], b.type, b.init)),
+    schema.classes.map((c) => [c.name, c.line, c.fields.map((f) => entry([f.name, f.static ? 1 : 0, f.line], f.type, f.init))]),
+  ]);
+}
+
+/** The inverse of `packSchema`. */
+export function unpackSchema(packed: string): ModuleSchema {
+  type Packed = [string, number, number, (string | 0)?, string?];
+  const [bindings, classes] = JSON.parse(packed) as [Packed[], Array<[string, number, Packed[]]>];
+  const optional = (type: string | 0 | undefined, init: string | undefined): { type?: string; init?: string } => ({
+    ...(type !== undefined && type !== 0 ? { type } : {}),
+    ...(init !== undefined ? { init } : {}),
+  });
+  return {
+    bindings: bindings.map(([name, kind, line, type, init]) => ({ name, kind: KINDS[kind]!, ...optional(type, init), line })),
+    classes: classes.map(([name, line, fields]) => ({
+      name,
+      fields: fields.map(([field, isStatic, fieldLine, type, init]) => ({ name: field, static: isStatic === 1, ...optional(type, init), line: fieldLine })),
+      line,
+    })),
+  };
+}
+
+const KINDS: BindingKind[] = ['state', 'reset', 'const', 'function', 'class'];
+
+/** `ModuleMeta` as emitted code writes it: the schema packed (`packSchema`). */
+export type EmittedMeta = Omit<ModuleMeta, 'schema'> & { schema: string };
+
 /** The second argument of `enter(...)`: one options object, so old code and a newer runtime cannot disagree silently. */
 export interface ModuleMeta {
   contract: number;
@@ -105,10 +146,53 @@ export interface ModuleMeta {
    * (the same code loaded twice) costs only speed.
    */
   staleGlobal: string;
+  /**
+   * The module's implemented migrations (files in the migrations folder whose `module` is this
+   * module), imported by the emitted code so that editing one is a hot update of the module:
+   * `migrations: [{ file: "hotstate/migrations/0001-count.ts", migration: __hs_migration_0 }]`.
+   */
+  migrations?: MigrationModule[];
+}
+
+/**
+ * What a migration file exports as `migration` (see `schema/migrations.ts` for how stubs are
+ * written). The runtime reads `covers` to decide whether an update is the change the migration
+ * was written for, and calls the functions inside the update's transaction.
+ */
+export interface Migration {
+  module: string;
+  /**
+   * Target (`count`, `Task.done`, `Task.#done`, `Task.static total`) → the change it handles.
+   * `from`/`to` are the checker's type shapes (for `hotstate check`); `source` is what the
+   * runtime sees without a checker, see `sourceFingerprint`.
+   */
+  covers: Record<string, { from: string; to: string; renamedFrom?: string; source?: { from: string; to: string } }>;
+  /** Old module state → new values (any subset of the new state). */
+  state?(old: Record<string, unknown>): Record<string, unknown> | undefined | void;
+  /** Class name → old fields of one live instance → its new field values. */
+  instances?: Record<string, (old: Record<string, unknown>) => Record<string, unknown> | undefined | void>;
+  /** Class name → old static fields → new static field values. */
+  statics?: Record<string, (old: Record<string, unknown>) => Record<string, unknown> | undefined | void>;
+}
+
+export interface MigrationModule {
+  /** The file, relative to the project root: named in reports and errors. */
+  file: string;
+  migration: Migration;
+}
+
+/**
+ * What the runtime can tell about a binding's or field's type without a type checker: its
+ * declared annotation (`: number`), or, when the type is inferred, a hash of its initializer
+ * (`= #1a2b3c4d`). Migrations record it for both sides (`covers[target].source`), so that an
+ * update applies exactly the migrations written for the change it makes.
+ */
+export function sourceFingerprint(entry: { type?: string; init?: string }): string {
+  return entry.type !== undefined ? `: ${entry.type}` : entry.init !== undefined ? `= #${entry.init}` : '';
 }
 
 /** What happened to one binding or field in an update. */
-export type Outcome = 'kept' | 'initialized' | 'reset' | 'dropped' | 'recreated' | 'replaced';
+export type Outcome = 'kept' | 'initialized' | 'reset' | 'migrated' | 'dropped' | 'recreated' | 'replaced';
 
 export interface ReportEntry {
   /** `count`, or `Class.field` / `Class.#field` / `Class.static field` for class members. */
@@ -116,6 +200,8 @@ export interface ReportEntry {
   outcome: Outcome;
   /** Why, for every outcome other than `kept`/`replaced`. */
   reason?: string;
+  /** For `migrated`: the migration file that did it. */
+  migration?: string;
 }
 
 export interface UpdateReport {
@@ -124,6 +210,11 @@ export interface UpdateReport {
   entries: ReportEntry[];
   /** For `rolled-back` and `rejected`: what went wrong and what to do. */
   error?: string;
+  /**
+   * Targets (`count`, `Task.done`) whose type changed incompatibly with no migration covering
+   * the change; in the dev server a migration stub is written for them.
+   */
+  needsMigration?: string[];
 }
 
 /**

@@ -4,6 +4,7 @@ const SYMBOL: Record<ReportEntry['outcome'], string> = {
   kept: '=',
   initialized: '+',
   reset: '!',
+  migrated: '*',
   dropped: '-',
   recreated: '~',
   replaced: '>',

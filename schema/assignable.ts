@@ -1,4 +1,4 @@
-import ts from 'typescript';
+import ts = require('typescript');
 import { HotstateError } from '../runtime/errors.ts';
 
 /**
@@ -25,16 +25,22 @@ const OPTIONS: ts.CompilerOptions = {
 const libFiles = new Map<string, ts.SourceFile>();
 let baseHost: ts.CompilerHost | undefined;
 
-function hostFor(text: string): ts.CompilerHost {
+function hostFor(text: string, parsed: ts.Program | undefined): ts.CompilerHost {
   baseHost ??= ts.createCompilerHost(OPTIONS, true);
   const base = baseHost;
+  /** The same library file from `parsed`, when it was parsed for the same language version. */
+  const reuse = (fileName: string, languageVersion: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile | undefined => {
+    const sf = parsed?.getSourceFile(fileName);
+    const version = typeof languageVersion === 'object' ? languageVersion.languageVersion : languageVersion;
+    return sf !== undefined && parsed!.isSourceFileDefaultLibrary(sf) && sf.languageVersion === version ? sf : undefined;
+  };
   return {
     ...base,
     getSourceFile(fileName, languageVersion, onError) {
       if (fileName === FILE) return ts.createSourceFile(FILE, text, languageVersion, true);
       let sf = libFiles.get(fileName);
       if (sf === undefined) {
-        sf = base.getSourceFile(fileName, languageVersion, onError);
+        sf = reuse(fileName, languageVersion) ?? base.getSourceFile(fileName, languageVersion, onError);
         if (sf !== undefined) libFiles.set(fileName, sf);
       }
       return sf;
@@ -45,8 +51,11 @@ function hostFor(text: string): ts.CompilerHost {
   };
 }
 
-/** For each pair of shapes, whether a value of `from` is assignable to `to`. One program for all pairs. */
-export function assignability(pairs: ReadonlyArray<{ from: string; to: string }>): boolean[] {
+/**
+ * For each pair of shapes, whether a value of `from` is assignable to `to`. One program for all
+ * pairs. Library files that `parsed` (the project's program) has already read are taken from it.
+ */
+export function assignability(pairs: ReadonlyArray<{ from: string; to: string }>, parsed?: ts.Program): boolean[] {
   if (pairs.length === 0) return [];
   // Statement 2i declares pair i's `from`, statement 2i + 1 its `to`. `lineOwner` maps each line
   // of the file to its statement (a shape may span lines); `ends` is where each statement ends.
@@ -62,7 +71,7 @@ export function assignability(pairs: ReadonlyArray<{ from: string; to: string }>
   });
   const text = statements.join('\n');
 
-  const program = ts.createProgram({ rootNames: [FILE], options: OPTIONS, host: hostFor(text) });
+  const program = ts.createProgram({ rootNames: [FILE], options: OPTIONS, host: hostFor(text, parsed) });
   const sf = program.getSourceFile(FILE)!;
   const owner = (d: ts.Diagnostic): number => lineOwner[sf.getLineAndCharacterOfPosition(d.start ?? 0).line] ?? statements.length - 1;
 

@@ -1,14 +1,15 @@
 import path from 'node:path';
-import ts from 'typescript';
-import { directiveOf, inventory, memberName } from '../plugin/analyze.ts';
+import ts = require('typescript');
+import { classSchema, directiveOf, inventory, memberName } from '../plugin/analyze.ts';
 import { boundIdentifiers, varIdentifiers, type Node } from '../plugin/ast.ts';
 import { textHash } from '../plugin/hash.ts';
 import { lineIndex } from '../plugin/lines.ts';
 import { moduleId } from '../plugin/module-id.ts';
 import { parseModule } from '../plugin/parse.ts';
 import { HotstateError } from '../runtime/errors.ts';
-import { shapeOf } from './shape.ts';
-import type { BindingEntry, FieldEntry, ModuleLocations, ModuleState, Position, ProjectState, TypeInfo } from './types.ts';
+import { shapeWriter } from './shape.ts';
+import { planCache } from './plan-cache.ts';
+import type { BindingKind, FieldEntry, ModuleLocations, ModuleState, Position, ProjectState, TypeInfo } from './types.ts';
 
 /**
  * Reads the state schema of a project with the TypeScript checker. Which declarations are state
@@ -25,6 +26,8 @@ export interface ExtractOptions {
   skip?: string[];
   /** More files for the same program, not state themselves (the migrations, for their type check). */
   extraRoots?: string[];
+  /** Keep what the analysis finds in each module across runs (`plan-cache.ts`). @default false */
+  cache?: boolean;
 }
 
 export interface Extracted {
@@ -77,40 +80,85 @@ export function extractProject(options: ExtractOptions): Extracted {
     if (!projectFile(sf)) return `${sf.fileName.split(/[\\/]node_modules[\\/]/).pop()!.split(path.sep).join('/')}#${symbol.getName()}`;
     return ts.isClassDeclaration(declaration) || ts.isClassExpression(declaration) ? `${moduleId(root, sf.fileName)}#${symbol.getName()}` : undefined;
   };
-  const typeInfo = (node: ts.Node, declared: boolean, init: string | undefined, widen: boolean): TypeInfo => {
+  const shapeOf = shapeWriter(checker, { refName });
+  const entry: EntryOf = (node, declared, init, widen, extra) => {
     // Through the symbol: a name that is a string literal would otherwise give its own literal type.
     const symbol = checker.getSymbolAtLocation(node);
     let type = symbol !== undefined ? checker.getTypeOfSymbolAtLocation(symbol, node) : checker.getTypeAtLocation(node);
     if (widen) type = checker.getBaseTypeOfLiteralType(type);
+    let text: string | undefined;
     return {
-      type: checker.typeToString(type, node, ts.TypeFormatFlags.NoTruncation),
-      shape: shapeOf(checker, type, { refName }),
+      // Printed when first read: `migrate` writes every one into the snapshot, while `check`
+      // only needs the ones its findings name, and compares by `shape` and `init`.
+      get type() {
+        return (text ??= checker.typeToString(type, node, ts.TypeFormatFlags.NoTruncation));
+      },
+      shape: shapeOf(type),
       declared,
       ...(init !== undefined ? { init } : {}),
+      ...extra,
     };
   };
 
   const state: ProjectState = { modules: {} };
   const locations = new Map<string, ModuleLocations>();
+  const plans = planCache(options.cache === true ? root : undefined);
   for (const sf of program.getSourceFiles()) {
     const file = path.resolve(sf.fileName);
     if (!projectFile(sf) || !isModuleFile(file) || skip.some((folder) => file.startsWith(folder))) continue;
     const id = moduleId(root, file);
     if (id.startsWith('../')) continue;
-    const extracted = extractModule(sf, file, { typeInfo });
-    if (extracted === null) continue;
+    const plan = plans.plan(id, sf.text, () => planModule(sf.text, file));
+    if (plan === null) continue;
+    const extracted = readModule(sf, file, plan, entry);
     state.modules[id] = extracted.state;
     locations.set(id, extracted.locations);
   }
+  plans.save();
   return { state, locations, program };
 }
 
-interface ModuleContext {
-  typeInfo: (node: ts.Node, declared: boolean, init: string | undefined, widen: boolean) => TypeInfo;
+/**
+ * What the transform's analysis (`plugin/analyze.ts`) finds in a module's text: each piece of
+ * state, where its name is, and what the text alone says about it. The checker adds the types
+ * (`readModule`). It depends only on the text and the file's language, so it can be kept across
+ * runs (`plan-cache.ts`).
+ */
+export interface ModulePlan {
+  /** In declaration order; a later binding of the same name replaces an earlier one. */
+  bindings: PlannedBinding[];
+  classes: PlannedClass[];
+  /** Declared annotations as the dev server's runtime reads them: [binding, text] and [class, field key, text]. */
+  annotations: { bindings: [string, string][]; fields: [string, string, string][] };
 }
 
-function extractModule(sf: ts.SourceFile, file: string, ctx: ModuleContext): { state: ModuleState; locations: ModuleLocations } | null {
-  const code = sf.text;
+interface Planned {
+  /** Offset of the name. */
+  at: number;
+  declared: boolean;
+  init?: string;
+}
+
+interface PlannedBinding extends Planned {
+  name: string;
+  kind: BindingKind;
+  reset?: true;
+}
+
+interface PlannedField extends Planned {
+  key: string;
+  accessor?: true;
+  parameter?: true;
+}
+
+interface PlannedClass {
+  name: string;
+  at: number;
+  fields: PlannedField[];
+}
+
+/** The state of a module as its text declares it; null when it does not parse or says `@hotstate ignore`. */
+export function planModule(code: string, file: string): ModulePlan | null {
   // A file that does not parse is reported by the type check of the project; its state is unknown.
   let parsed: ReturnType<typeof parseModule>;
   try {
@@ -121,65 +169,96 @@ function extractModule(sf: ts.SourceFile, file: string, ctx: ModuleContext): { s
   if (parsed.comments.some((comment) => directiveOf(comment) === 'ignore')) return null;
   const program = parsed.program as unknown as Node;
   const found = inventory(program, code, parsed.comments, lineIndex(code));
-  const state: ModuleState = { bindings: {}, classes: {} };
-  const locations: ModuleLocations = { file, bindings: {}, classes: {} };
-  const position = (offset: number): Position => {
-    const { line, character } = sf.getLineAndCharacterOfPosition(offset);
-    return { line: line + 1, column: character + 1 };
-  };
+  const plan: ModulePlan = { bindings: [], classes: [], annotations: { bindings: [], fields: [] } };
+  const planned = (at: number, declared: boolean, init: Node | null | undefined): Planned => ({
+    at,
+    declared,
+    ...(init != null ? { init: textHash(code.slice(init.start, init.end)) } : {}),
+  });
 
+  const names: Record<string, true> = {};
   for (const declaration of found.state) {
+    const kind = declaration.constant ? 'const' : declaration.isVar ? 'var' : 'let';
     for (const declarator of declaration.declaration.declarations as Node[]) {
       const ids = boundIdentifiers(declarator.id);
       const declared = declarator.id.typeAnnotation != null;
       for (const identifier of ids) {
         const name = identifier.name as string;
-        const node = nodeAt(sf, identifier.start);
-        const init = ids.length === 1 && declarator.init ? textHash(code.slice(declarator.init.start, declarator.init.end)) : undefined;
-        const entry: BindingEntry = {
-          kind: declaration.constant ? 'const' : declaration.isVar ? 'var' : 'let',
-          ...ctx.typeInfo(node, declared, init, declaration.constant),
-          ...(declaration.reset ? { reset: true as const } : {}),
-        };
-        state.bindings[name] = entry;
-        locations.bindings[name] = position(identifier.start);
+        plan.bindings.push({ name, kind, ...planned(identifier.start, declared, ids.length === 1 ? declarator.init : undefined), ...(declaration.reset ? { reset: true } : {}) });
+        names[name] = true;
       }
     }
   }
   // A `var` in a top-level block or loop head is module state too.
   for (const identifier of varIdentifiers(program)) {
     const name = identifier.name as string;
-    if (name in state.bindings) continue;
-    state.bindings[name] = { kind: 'var', ...ctx.typeInfo(nodeAt(sf, identifier.start), false, undefined, false) };
-    locations.bindings[name] = position(identifier.start);
+    if (name in names) continue;
+    plan.bindings.push({ name, kind: 'var', ...planned(identifier.start, false, undefined) });
   }
 
   for (const cls of found.classes) {
-    const fields: Record<string, FieldEntry> = {};
-    const fieldPositions: Record<string, Position> = {};
-    const add = (key: string, keyNode: Node, entry: FieldEntry): void => {
-      fields[key] = entry;
-      fieldPositions[key] = position(keyNode.start);
-    };
+    const fields: PlannedField[] = [];
     for (const member of cls.node.body.body as Node[]) {
       if ((member.type === 'PropertyDefinition' || member.type === 'AccessorProperty') && !member.declare) {
         const name = memberName(member);
         if (name === undefined) continue;
-        const init = member.value ? textHash(code.slice(member.value.start, member.value.end)) : undefined;
-        const info = ctx.typeInfo(nodeAt(sf, member.key.start), member.typeAnnotation != null, init, false);
-        add(member.static ? `static ${name}` : name, member.key, { ...info, ...(member.type === 'AccessorProperty' ? { accessor: true as const } : {}) });
+        const key = member.static ? `static ${name}` : name;
+        fields.push({ key, ...planned(member.key.start, member.typeAnnotation != null, member.value), ...(member.type === 'AccessorProperty' ? { accessor: true } : {}) });
       } else if (member.type === 'MethodDefinition' && member.kind === 'constructor') {
         for (const param of member.value.params as Node[]) {
           if (param.type !== 'TSParameterProperty') continue;
           const identifier = param.parameter.type === 'AssignmentPattern' ? param.parameter.left : param.parameter;
           if (identifier.type !== 'Identifier') continue;
-          const info = ctx.typeInfo(nodeAt(sf, identifier.start), identifier.typeAnnotation != null, undefined, false);
-          add(identifier.name, identifier, { ...info, parameter: true });
+          fields.push({ key: identifier.name, ...planned(identifier.start, identifier.typeAnnotation != null, undefined), parameter: true });
         }
       }
     }
+    plan.classes.push({ name: cls.name, at: cls.node.id?.start ?? cls.node.start, fields });
+  }
+
+  for (const binding of found.bindings) if (binding.type !== undefined) plan.annotations.bindings.push([binding.name, binding.type]);
+  for (const cls of found.classes) {
+    for (const field of classSchema(cls, code, () => 0).fields) {
+      if (field.type !== undefined) plan.annotations.fields.push([cls.name, field.static ? `static ${field.name}` : field.name, field.type]);
+    }
+  }
+  return plan;
+}
+
+/** The entry of the declaration named by `node`: its type, and `extra` (a spread would print the type). */
+type EntryOf = <X extends object>(node: ts.Node, declared: boolean, init: string | undefined, widen: boolean, extra: X) => TypeInfo & X;
+
+/** A module's state and its positions: the plan, with the types from the checker. */
+function readModule(sf: ts.SourceFile, file: string, plan: ModulePlan, entry: EntryOf): { state: ModuleState; locations: ModuleLocations } {
+  const state: ModuleState = { bindings: {}, classes: {} };
+  const locations: ModuleLocations = { file, bindings: {}, classes: {} };
+  const position = (offset: number): Position => {
+    const { line, character } = sf.getLineAndCharacterOfPosition(offset);
+    return { line: line + 1, column: character + 1 };
+  };
+  for (const b of plan.bindings) {
+    state.bindings[b.name] = entry(nodeAt(sf, b.at), b.declared, b.init, b.kind === 'const', { kind: b.kind, ...(b.reset ? { reset: true as const } : {}) });
+    locations.bindings[b.name] = position(b.at);
+  }
+  for (const cls of plan.classes) {
+    const fields: Record<string, FieldEntry> = {};
+    const fieldPositions: Record<string, Position> = {};
+    for (const f of cls.fields) {
+      fields[f.key] = entry(nodeAt(sf, f.at), f.declared, f.init, false, f.accessor ? { accessor: true } : f.parameter ? { parameter: true } : {});
+      fieldPositions[f.key] = position(f.at);
+    }
     state.classes[cls.name] = fields;
-    locations.classes[cls.name] = { at: position(cls.node.id?.start ?? cls.node.start), fields: fieldPositions };
+    locations.classes[cls.name] = { at: position(cls.at), fields: fieldPositions };
+  }
+  // Each entry's declared annotation exactly as the dev server's runtime reads it (the
+  // transform's own schema), which is what migrations are matched by during a hot update.
+  for (const [name, text] of plan.annotations.bindings) {
+    const binding = state.bindings[name];
+    if (binding !== undefined) binding.annotation = text;
+  }
+  for (const [cls, key, text] of plan.annotations.fields) {
+    const field = state.classes[cls]?.[key];
+    if (field !== undefined) field.annotation = text;
   }
   return { state, locations };
 }
@@ -187,10 +266,12 @@ function extractModule(sf: ts.SourceFile, file: string, ctx: ModuleContext): { s
 /** The innermost TypeScript node that starts (after trivia) at `offset`: a declaration's name. */
 function nodeAt(sf: ts.SourceFile, offset: number): ts.Node {
   let found: ts.Node | undefined;
-  const visit = (node: ts.Node): void => {
-    if (offset < node.pos || offset >= node.end) return;
+  // Siblings do not overlap: the walk goes down the one child that contains the offset.
+  const visit = (node: ts.Node): true | undefined => {
+    if (offset < node.pos || offset >= node.end) return undefined;
     if (node.getStart(sf) === offset) found = node;
     ts.forEachChild(node, visit);
+    return true;
   };
   ts.forEachChild(sf, visit);
   if (found === undefined) throw new HotstateError(`internal error: no declaration at offset ${offset} of ${sf.fileName}. This is a bug in hotstate; please report it with this file.`);

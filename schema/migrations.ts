@@ -4,7 +4,8 @@ import type { Node } from '../plugin/ast.ts';
 import { position as positionIn } from '../plugin/lines.ts';
 import { parseModule } from '../plugin/parse.ts';
 import { targetLabel, type Change, type Target } from './diff.ts';
-import type { ModuleState, Position } from './types.ts';
+import { sourceFingerprint } from '../runtime/contract.ts';
+import type { ModuleState, Position, TypeInfo } from './types.ts';
 
 /**
  * Migrations are plain TypeScript files in the migrations folder (default `hotstate/migrations/`),
@@ -15,15 +16,20 @@ import type { ModuleState, Position } from './types.ts';
  * export interface New { count: string }
  * export const migration = {
  *   module: 'src/counter.ts',
- *   covers: { count: { from: 'number', to: 'string' } },
+ *   covers: { count: { from: 'number', to: 'string', source: { from: ': number', to: ': string' } } },
  *   state(old: Old): Partial<New> { return { count: String(old.count) }; },
  * };
  * ```
  *
  * `covers` keys a migration by the exact change it handles (the target and its old and new type
  * shapes), so unrelated edits to the module never invalidate it. `check` reads these files
- * without running them.
+ * without running them. `source` records the same change as the dev server sees it without a type
+ * checker (the annotation, or the initializer's hash when the type is inferred): at run time a
+ * migration applies to the update that makes exactly that change (`runtime/migrations.ts`).
  */
+
+/** The migrations folder, relative to the project root, unless configured. */
+export const DEFAULT_MIGRATIONS = 'hotstate/migrations';
 
 /** The message every stub throws until it is implemented; `check` looks for it. */
 export const NOT_IMPLEMENTED = 'hotstate migration not implemented';
@@ -137,6 +143,10 @@ export function coveringMigration(migrations: MigrationFile[], change: Change): 
 // ---------------------------------------------------------------------------------------------
 // Stubs
 
+/** What the runtime sees of a declaration's type: see `sourceFingerprint`. */
+const fingerprint = (entry: TypeInfo): string =>
+  sourceFingerprint({ ...(entry.annotation !== undefined ? { type: entry.annotation } : {}), ...(entry.init !== undefined ? { init: entry.init } : {}) });
+
 const identifier = /^[A-Za-z_$][\w$]*$/;
 const propertyName = (name: string): string => (identifier.test(name) ? name : JSON.stringify(name));
 
@@ -184,7 +194,8 @@ export function migrationStub(module: string, changes: Change[], before: ModuleS
   }
   const coversLines = changes.map((c) => {
     const renamed = c.change === 'rename' && c.from !== undefined ? `, renamedFrom: ${JSON.stringify(targetLabel(c.from))}` : '';
-    return `    ${JSON.stringify(targetLabel(c.target))}: { from: ${JSON.stringify(c.before!.shape)}, to: ${JSON.stringify(c.after!.shape)}${renamed} },`;
+    const source = `source: { from: ${JSON.stringify(fingerprint(c.before!))}, to: ${JSON.stringify(fingerprint(c.after!))} }`;
+    return `    ${JSON.stringify(targetLabel(c.target))}: { from: ${JSON.stringify(c.before!.shape)}, to: ${JSON.stringify(c.after!.shape)}${renamed}, ${source} },`;
   });
   const localName = (t: Target): string => (t.kind === 'binding' ? t.name : t.key.replace(/^static /, ''));
   const read = (t: Target): string => (identifier.test(localName(t)) ? `old.${localName(t)}` : `old[${JSON.stringify(localName(t))}]`);
@@ -221,4 +232,10 @@ export function migrationStub(module: string, changes: Change[], before: ModuleS
   if (staticClasses.length > 0) members.push(`  /** Runs once per class; returns the new values of its static fields. */\n  statics: {\n${perClass(staticClasses, true)}\n  },`);
   parts.push(`export const migration = {\n  module: ${JSON.stringify(module)},\n  covers: {\n${coversLines.join('\n')}\n  },\n${members.join('\n')}\n};\n`);
   return parts.join('\n');
+}
+
+/** `0003-src-counter-count.ts`: the next number in the folder, then a slug. */
+export function stubFileName(dir: string, slug: string): string {
+  const sequence = (existsSync(dir) ? readdirSync(dir).filter((f) => /^\d{4}-/.test(f)).length : 0) + 1;
+  return `${String(sequence).padStart(4, '0')}-${slug.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 80)}.ts`;
 }

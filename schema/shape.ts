@@ -1,4 +1,4 @@
-import ts from 'typescript';
+import ts = require('typescript');
 
 /**
  * A type written out as TypeScript type text, structurally and to a bounded depth, so that two
@@ -46,7 +46,7 @@ const LIB_FILE = /[\\/]typescript[\\/]lib[\\/]lib\.[^\\/]*\.d\.ts$/;
  * Declared (at least in part) by TypeScript's default library. Global augmentations, such as the
  * ones `@types/node` adds to `ErrorConstructor`, do not stop `Error` from being written by name.
  */
-const isLibSymbol = (symbol: ts.Symbol): boolean => symbol.declarations?.some((d) => LIB_FILE.test(d.getSourceFile().fileName)) === true;
+const isLibrarySymbol = (symbol: ts.Symbol): boolean => symbol.declarations?.some((d) => LIB_FILE.test(d.getSourceFile().fileName)) === true;
 
 /** `__type`, `__object`, `__function`, `__class`: the checker's names for anonymous types. */
 const isAnonymous = (symbol: ts.Symbol): boolean => {
@@ -104,16 +104,37 @@ const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const templateText = (text: string): string => text.replace(/[`\\]|\$(?=\{)/g, (c) => `\\${c}`);
 
 export function shapeOf(checker: ts.TypeChecker, type: ts.Type, options: ShapeOptions = {}): string {
+  return shapeWriter(checker, options)(type);
+}
+
+/**
+ * `shapeOf` for many types of one checker, sharing the work: each type is written once per
+ * depth, and each symbol's name, origin and `refName` are looked up once. Every text depends only
+ * on the type, the depth and the options, so the result is the same as separate `shapeOf` calls.
+ */
+export function shapeWriter(checker: ts.TypeChecker, options: ShapeOptions = {}): (type: ts.Type) => string {
   const maxDepth = options.depth ?? 3;
-  const { refName } = options;
+  const refName = options.refName === undefined ? undefined : memoize(options.refName);
+  const qualifiedName = memoize((symbol: ts.Symbol) => checker.getFullyQualifiedName(symbol));
+  const isLibSymbol = memoize(isLibrarySymbol);
+  /** Per type: its shape at depth d in slot 2d, with `dropUndefined` in slot 2d + 1. */
+  const shapes = new Map<ts.Type, Shaped[]>();
 
   /** `dropUndefined`: for `a?: T` and `b?: T` parameters, whose `?` already says `| undefined`. */
   function shape(type: ts.Type, depth: number, dropUndefined = false): Shaped {
+    const slot = 2 * depth + (dropUndefined && type.isUnion() ? 1 : 0);
+    let known = shapes.get(type);
+    const cached = known?.[slot];
+    if (cached !== undefined) return cached;
+    let s: Shaped;
     try {
-      return shapeOrThrow(type, depth, dropUndefined);
+      s = shapeOrThrow(type, depth, dropUndefined);
     } catch {
-      return fallback(type);
+      s = fallback(type);
     }
+    if (known === undefined) shapes.set(type, (known = []));
+    known[slot] = s;
+    return s;
   }
 
   /** What the checker prints, when it is the name of a global library type; else `unknown`. */
@@ -121,7 +142,7 @@ export function shapeOf(checker: ts.TypeChecker, type: ts.Type, options: ShapeOp
     try {
       const text = checker.typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation);
       const symbol = type.aliasSymbol ?? type.getSymbol();
-      const global = symbol !== undefined && isLibSymbol(symbol) && checker.getFullyQualifiedName(symbol) === text;
+      const global = symbol !== undefined && isLibSymbol(symbol) && qualifiedName(symbol) === text;
       return QUALIFIED_NAME.test(text) && global ? primary(text) : UNKNOWN;
     } catch {
       return UNKNOWN;
@@ -268,14 +289,14 @@ export function shapeOf(checker: ts.TypeChecker, type: ts.Type, options: ShapeOp
       const staticSide = (type.objectFlags & ts.ObjectFlags.Anonymous) !== 0;
       const name = refName?.(symbol);
       if (name !== undefined) return brand(staticSide ? `typeof ${name}` : withArguments(name, typeArguments(type), depth));
-      const qualified = checker.getFullyQualifiedName(symbol);
+      const qualified = qualifiedName(symbol);
       if (!staticSide && isLibSymbol(symbol) && QUALIFIED_NAME.test(qualified)) return primary(withArguments(qualified, typeArguments(type), depth));
     }
     if (alias !== undefined) {
       const args = type.aliasTypeArguments ?? [];
       const name = refName?.(alias);
       if (name !== undefined) return brand(withArguments(name, args, depth));
-      const qualified = checker.getFullyQualifiedName(alias);
+      const qualified = qualifiedName(alias);
       if (isLibSymbol(alias) && QUALIFIED_NAME.test(qualified)) return primary(withArguments(qualified, args, depth));
     }
     return undefined;
@@ -327,5 +348,16 @@ export function shapeOf(checker: ts.TypeChecker, type: ts.Type, options: ShapeOp
     return `(${parameters.join(', ')})${arrow} ${shape(checker.getReturnTypeOfSignature(s), depth + 1).text}`;
   }
 
-  return shape(type, 0).text;
+  return (type) => shape(type, 0).text;
+}
+
+/** `f` with its result kept per argument. */
+function memoize<K, V>(f: (key: K) => V): (key: K) => V {
+  const results = new Map<K, V>();
+  return (key) => {
+    if (results.has(key)) return results.get(key)!;
+    const result = f(key);
+    results.set(key, result);
+    return result;
+  };
 }

@@ -11,7 +11,7 @@ import type { BindingEntry, FieldEntry, ModuleState, Position, ProjectState } fr
 
 export const SNAPSHOT_FORMAT = 'hotstate-schema/1';
 
-const ENTRY_KEYS = ['kind', 'type', 'shape', 'declared', 'init', 'reset', 'parameter', 'accessor'] as const;
+const ENTRY_KEYS = ['kind', 'type', 'shape', 'declared', 'annotation', 'init', 'reset', 'parameter', 'accessor'] as const;
 
 const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const sortedKeys = (record: Record<string, unknown>): string[] => Object.keys(record).sort(byKey);
@@ -132,6 +132,7 @@ function entryProblem(entry: unknown, binding: boolean): string | undefined {
   if (typeof entry.type !== 'string' || typeof entry.shape !== 'string') return '"type" and "shape" must be strings';
   if (typeof entry.declared !== 'boolean') return '"declared" must be true or false';
   if (entry.init !== undefined && typeof entry.init !== 'string') return '"init" must be a string';
+  if (entry.annotation !== undefined && typeof entry.annotation !== 'string') return '"annotation" must be a string';
   if (binding && entry.kind !== 'let' && entry.kind !== 'var' && entry.kind !== 'const') return '"kind" must be "let", "var" or "const"';
   const unknownKey = Object.keys(entry).find((key) => !(ENTRY_KEYS as readonly string[]).includes(key));
   if (unknownKey !== undefined) return `unknown property ${JSON.stringify(unknownKey)}`;

@@ -21,6 +21,11 @@ export interface TypeInfo {
   declared: boolean;
   /** Fingerprint of the initializer's text (whitespace-insensitive); absent without one. */
   init?: string;
+  /**
+   * The declared annotation as the dev server reads it (`Task[]`), whitespace-normalized; absent
+   * when the type is inferred. With `init`, what the runtime matches migrations by.
+   */
+  annotation?: string;
 }
 
 export interface BindingEntry extends TypeInfo {

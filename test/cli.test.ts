@@ -65,14 +65,14 @@ describe('hotstate check / migrate: a project over a series of commits', { timeo
           "src/counter.ts": {
             "bindings": {
               "count": {"kind":"let","type":"number","shape":"number","declared":false,"init":"350ca8af"},
-              "items": {"kind":"let","type":"Item[]","shape":"{ id: number; title: string }[]","declared":true,"init":"741638a5"},
-              "total": {"kind":"let","type":"number","shape":"number","declared":true,"init":"350ca8af"}
+              "items": {"kind":"let","type":"Item[]","shape":"{ id: number; title: string }[]","declared":true,"annotation":"Item[]","init":"741638a5"},
+              "total": {"kind":"let","type":"number","shape":"number","declared":true,"annotation":"number","init":"350ca8af"}
             },
             "classes": {
               "Task": {
                 "#done": {"type":"boolean","shape":"boolean","declared":false,"init":"0b069958"},
-                "priority": {"type":"number","shape":"number","declared":true,"parameter":true},
-                "title": {"type":"string","shape":"string","declared":true}
+                "priority": {"type":"number","shape":"number","declared":true,"annotation":"number","parameter":true},
+                "title": {"type":"string","shape":"string","declared":true,"annotation":"string"}
               }
             }
           }
@@ -147,7 +147,7 @@ describe('hotstate check / migrate: a project over a series of commits', { timeo
       export const migration = {
         module: "src/counter.ts",
         covers: {
-          "total": { from: "number", to: "string" },
+          "total": { from: "number", to: "string", source: { from: ": number", to: ": string" } },
         },
         state(old: Old): Partial<New> {
           // Return the new values:

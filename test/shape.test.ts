@@ -1,7 +1,7 @@
 import ts from 'typescript';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { assignability, isAssignable } from '../schema/assignable.ts';
-import { shapeOf, type ShapeOptions } from '../schema/shape.ts';
+import { shapeOf, shapeWriter, type ShapeOptions } from '../schema/shape.ts';
 
 const FILE = '/project/src/a.ts';
 const OPTIONS: ts.CompilerOptions = { strict: true, target: ts.ScriptTarget.ES2022, lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'], types: [], noEmit: true };
@@ -9,7 +9,7 @@ const OPTIONS: ts.CompilerOptions = { strict: true, target: ts.ScriptTarget.ES20
 const libFiles = new Map<string, ts.SourceFile>();
 
 /** A one-file program over `source`, with the real checker and the default library. */
-function compile(source: string): { checker: ts.TypeChecker; sf: ts.SourceFile } {
+function compile(source: string): { checker: ts.TypeChecker; sf: ts.SourceFile; program: ts.Program } {
   const host = ts.createCompilerHost(OPTIONS, true);
   const read = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, version) => {
@@ -23,7 +23,7 @@ function compile(source: string): { checker: ts.TypeChecker; sf: ts.SourceFile }
   // The sources are meant to compile: a typo in a test would otherwise give an `any` that passes.
   const errors = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
   if (errors.length > 0) throw new Error(errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' ')).join('\n'));
-  return { checker: program.getTypeChecker(), sf };
+  return { checker: program.getTypeChecker(), sf, program };
 }
 
 /**
@@ -229,6 +229,35 @@ describe('shapeOf: types written out structurally', () => {
   });
 });
 
+describe('shapeWriter: one writer for many types', () => {
+  test('writes what separate shapeOf calls write, whatever the order and depth a type is reached at', () => {
+    const { checker, sf } = compile(
+      [
+        'interface Leaf { id: number; tags?: string[] }',
+        'interface Tree { leaf: Leaf; next?: Tree; all: Leaf[] }',
+        'class Task { done = false; }',
+        'let a: Leaf = null!;',
+        'let b: Tree | null = null;',
+        'let c: Map<string, Tree[]> = new Map();',
+        'let d: [Leaf, Tree?] = null!;',
+        'let e = { task: new Task(), f: (x?: Leaf | undefined, ...rest: Tree[]): Leaf => x! };',
+        'let f: Leaf | Task = new Task();',
+      ].join('\n'),
+    );
+    const types = ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => {
+      const symbol = checker.getSymbolsInScope(sf, ts.SymbolFlags.Variable).find((s) => s.getName() === name)!;
+      return checker.getTypeOfSymbol(symbol);
+    });
+    const refName: ShapeOptions['refName'] = (symbol) => (symbol.getName() === 'Task' ? 'src/a.ts#Task' : undefined);
+    for (const options of [{}, { refName }, { refName, depth: 1 }]) {
+      const separate = types.map((type) => shapeOf(checker, type, options));
+      const write = shapeWriter(checker, options);
+      expect([...types].reverse().map(write).reverse()).toEqual(separate);
+      expect(types.map(write)).toEqual(separate);
+    }
+  });
+});
+
 describe('assignability: the checker decides whether old values fit the new shape', () => {
   test('widening and narrowing', () => {
     expect(isAssignable('number', 'number | string')).toBe(true);
@@ -291,6 +320,21 @@ describe('assignability: the checker decides whether old values fit the new shap
       { from: '1', to: 'number' },
     ])).toEqual([true, false, true, false, true]);
     expect(assignability([])).toEqual([]);
+  });
+
+  test("with the project's program, its library files serve the assignability program too", async () => {
+    // A fresh copy of the module: its own cache of library files is still empty.
+    vi.resetModules();
+    const fresh = (await import('../schema/assignable.ts')).assignability;
+    const { program } = compile('let value = 1;');
+    const pairs = [
+      { from: 'Map<string, Date>', to: 'Map<string, Date | null>' },
+      { from: 'HTMLElement', to: 'Element' },
+      { from: 'Element', to: 'HTMLElement' },
+      { from: 'ReadonlyArray<number>', to: 'number[]' },
+    ];
+    expect(fresh(pairs, program)).toEqual([true, true, false, false]);
+    expect(assignability(pairs)).toEqual([true, true, false, false]);
   });
 
   test('a shape that is not one type is a clear error naming it', () => {
