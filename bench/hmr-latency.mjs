@@ -8,8 +8,9 @@
 //
 // The temp project has two modules of the same shape, src/hot.ts (instrumented by hotstate) and
 // src/plain.ts (excluded from hotstate; it ends with a literal `import.meta.hot.accept()`, so it
-// is a plain self-accepting Vite module). Each edit changes one line (`return <version>;` in
-// `version()`). The edits alternate between the two files (pair k runs hot then plain for even k,
+// is a plain self-accepting Vite module). Each edit changes the version number in three lines:
+// the first statement, `return <version>;` in `version()` and the last statement (the page
+// reads it there). The edits alternate between the two files (pair k runs hot then plain for even k,
 // plain then hot for odd k), and each waits until its update is applied, then `--pause` ms.
 //
 // Timestamps:
@@ -27,7 +28,8 @@
 // server → response finished → response received in the page (Resource Timing) → first
 // statement runs → last statement runs → applied; plus the time of hotstate's transform hook on
 // that request (and with --plugins, of every plugin's transform hook). Then, without the browser,
-// the dev server's `transformRequest` of the same modules in a warm loop (pipelineCost).
+// the dev server's `transformRequest` of the same modules in a warm loop (pipelineCost), and
+// hotstate's transform alone: of the whole module, and incremental (the edit above).
 //
 // After every edit the page checks: hotstate's counter kept its value (the page bumps it between
 // edits), the old importer's `version()` runs the new code, plain's counter starts again from 0
@@ -223,7 +225,7 @@ const summarize = (values) => ({ median: median(values), p10: quantile(values, 0
 export async function runShape(shape, { edits = 30, warmup = 5, pauseMs = 150, bumps = 3, pluginBreakdown = false, hotMap = true, quietConsole = false, pretransform = true, log = () => {} } = {}) {
   const dist = distDir();
   const { hotstate } = await import(pathToFileURL(path.join(dist, 'plugin', 'vite.js')).href);
-  const { transform } = await import(pathToFileURL(path.join(dist, 'plugin', 'transform.js')).href);
+  const { createTransformer, defaultTransformer } = await import(pathToFileURL(path.join(dist, 'plugin', 'transform.js')).href);
   const { createServer } = await import('vite');
   const { chromium } = await import('playwright-core');
 
@@ -328,6 +330,7 @@ export async function runShape(shape, { edits = 30, warmup = 5, pauseMs = 150, b
     const version = { hot: 1, plain: 1 };
     let hotBumps = 0;
     const total = warmup + edits;
+    const transformsBefore = { ...defaultTransformer.stats };
     for (let k = 0; k < total; k++) {
       const order = k % 2 === 0 ? ['hot', 'plain'] : ['plain', 'hot'];
       for (const name of order) {
@@ -412,6 +415,8 @@ export async function runShape(shape, { edits = 30, warmup = 5, pauseMs = 150, b
       }
     }
 
+    // How the plugin's transforms of the edits went: incremental, or of the whole module.
+    results.transformer = { full: defaultTransformer.stats.full - transformsBefore.full, incremental: defaultTransformer.stats.incremental - transformsBefore.incremental };
     const clockAfter = await clockOffset(page);
     results.clock = { before: clockBefore, after: clockAfter };
     if (Math.abs(clockAfter.offset - clockBefore.offset) > 1) {
@@ -432,17 +437,23 @@ export async function runShape(shape, { edits = 30, warmup = 5, pauseMs = 150, b
     rmSync(root, { recursive: true, force: true });
   }
 
-  // hotstate's transform alone, on this module's source (outside the server, warmed up).
-  const src = moduleSource('hot', 2, shape);
+  // hotstate's transform alone, outside the server, warmed up: a transform of the whole module
+  // (a fresh transformer each time), and the incremental transform of the benchmark's edit.
   const id = 'src/hot.ts';
-  const samples = [];
-  for (let i = 0; i < 20; i++) transform(src, { id, filename: path.join('/tmp', id) });
-  for (let i = 0; i < 51; i++) {
-    const t0 = performance.now();
-    transform(src.replace('return 2;', `return ${i + 3};`), { id, filename: path.join('/tmp', id) });
-    samples.push(performance.now() - t0);
+  const options = { id, filename: path.join('/tmp', id) };
+  const fullSamples = [];
+  const incrementalSamples = [];
+  const transformer = createTransformer();
+  for (let v = 2; v < 2 + 20 + 51; v++) {
+    const src = moduleSource('hot', v, shape);
+    let t0 = performance.now();
+    createTransformer().transform(src, options);
+    if (v >= 22) fullSamples.push(performance.now() - t0);
+    t0 = performance.now();
+    transformer.transform(src, options);
+    if (v >= 22) incrementalSamples.push(performance.now() - t0);
   }
-  results.transformAlone = summarize(samples);
+  results.transformAlone = { full: summarize(fullSamples), incremental: summarize(incrementalSamples) };
 
   results.pipeline = await pipelineCost(shape, { hotstate, createServer });
   return { ...results, ...stats(results.edits) };
@@ -555,7 +566,7 @@ export function phaseTable(results) {
   const rows = [];
   for (const [k, label] of Object.entries(labels)) rows.push([label, ...results.flatMap((r) => [fmtMs(r.plain.phases[k]), fmtMs(r.hot.phases[k])])]);
   rows.push(['(hotstate transform hook, in "response sent")', ...results.flatMap((r) => ['-', fmtMs(r.hot.transformHook.median)])]);
-  rows.push(['(hotstate `transform()` alone, warm)', ...results.flatMap((r) => ['-', fmtMs(r.transformAlone.median)])]);
+  rows.push(['(hotstate `transform()` alone, warm: whole module / incremental)', ...results.flatMap((r) => ['-', `${fmtMs(r.transformAlone.full.median)} / ${fmtMs(r.transformAlone.incremental.median)}`])]);
   return table(['phase (median ms)', ...results.flatMap((r) => [`${r.shape} plain`, `${r.shape} hot`])], rows);
 }
 
@@ -578,7 +589,7 @@ export function pipelineTable(results) {
       ms(hot),
       fmtRatio(hot.median / plain.median),
       fmtMs(nomap.median),
-      fmtMs(r.transformAlone.median),
+      fmtMs(r.transformAlone.incremental.median),
       `${plain.codeChars} / ${hot.codeChars} (${(hot.codeChars / plain.codeChars).toFixed(1)}×)`,
     ];
   });
@@ -593,7 +604,8 @@ export function checksSummary(results) {
       return (
         `- \`${r.shape}\`: ${ok}/${r.edits.length} edits passed the checks (hotstate counter kept, version 1's importer runs the new code, plain counter reset); ` +
         `full reload: ${r.noReload ? 'none' : 'YES'}; hotstate reports: ${r.hotReports.applied} applied of ${r.hotReports.total}; ` +
-        `hotstate's transform ran once per edit: ${hot.filter((e) => e.hookCalls === 1).length}/${hot.length}, before the page's request (pre-transform): ${hot.filter((e) => e.pretransformed).length}/${hot.length}; ` +
+        `hotstate's transform ran once per edit: ${hot.filter((e) => e.hookCalls === 1).length}/${hot.length}, before the page's request (pre-transform): ${hot.filter((e) => e.pretransformed).length}/${hot.length}, ` +
+        `incremental: ${r.transformer.incremental}/${r.transformer.incremental + r.transformer.full}; ` +
         `clock offset page − Node ${fmtMs(r.clock.before.offset)} ms (± ${fmtMs(r.clock.before.rtt / 2)}), after ${fmtMs(r.clock.after.offset)} ms` +
         (r.problems.length ? `\n  - PROBLEMS:\n${r.problems.slice(0, 10).map((p) => `    - ${p}`).join('\n')}` : '')
       );

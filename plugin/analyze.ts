@@ -141,6 +141,224 @@ export interface InventoryOptions {
   refresh?: 'jsx' | 'hooks' | false;
 }
 
+/**
+ * What one top-level statement contributes to the module's inventory, without AST nodes: the
+ * incremental transform keeps these for statements it does not parse again. Lines are 1-based
+ * lines of the whole module.
+ */
+export interface StatementFacts {
+  topLevelAwait: boolean;
+  /** Local names of `once` imported from `hotstate/runtime`. */
+  onceNames: string[];
+  /** Exported name → local name, or null for exports that are code whatever their local is; in order. */
+  exports: Array<[string, string | null]>;
+  /** Locals exported through `export { x }` (no source). */
+  exportedLocals: string[];
+  /** State bindings (`let`, `var`, `@hotstate keep` const) declared by the statement itself. */
+  cells: string[];
+  /** State bindings declared with `export`. */
+  exportedCells: string[];
+  /** Instrumented functions; `declaration` for function declarations (registered in the prelude). */
+  functions: Array<{ name: string; declaration: boolean }>;
+  classes: string[];
+  bindings: BindingSchema[];
+  /** Every `var` of the module's scope the statement declares, also in nested blocks and loop heads. */
+  vars: Array<{ name: string; line: number }>;
+}
+
+/** One top-level statement read: its facts, and the nodes the rewrites need. */
+export interface StatementAnalysis {
+  facts: StatementFacts;
+  state: StateDeclaration[];
+  functions: FunctionBinding[];
+  classes: ClassBinding[];
+  exportSpecifiers: Node[];
+}
+
+/** Reads one top-level statement: what is state, what is code, what needs a stable identity. */
+export function analyzeStatement(
+  statement: Node,
+  code: string,
+  comments: Comment[],
+  line: (offset: number) => number,
+  options: InventoryOptions = {},
+): StatementAnalysis {
+  const facts: StatementFacts = {
+    topLevelAwait: hasTopLevelAwait(statement),
+    onceNames: [],
+    exports: [],
+    exportedLocals: [],
+    cells: [],
+    exportedCells: [],
+    functions: [],
+    classes: [],
+    bindings: [],
+    vars: varIdentifiers(statement).map((id) => ({ name: id.name as string, line: line(id.start) })),
+  };
+  const result: StatementAnalysis = { facts, state: [], functions: [], classes: [], exportSpecifiers: [] };
+  const exportName = (node: Node): string => (node.type === 'Identifier' ? node.name : String(node.value));
+  /** Components and hooks left to React Fast Refresh: listed as functions, but without one identity. */
+  const leftToRefresh = (name: string): boolean =>
+    (options.refresh === 'jsx' && COMPONENT_NAME.test(name)) || (Boolean(options.refresh) && HOOK_NAME.test(name));
+  const addFunction = (binding: FunctionBinding): void => {
+    if (leftToRefresh(binding.name)) return;
+    result.functions.push(binding);
+    facts.functions.push({ name: binding.name, declaration: binding.declarator === undefined });
+  };
+
+  if (statement.type === 'ImportDeclaration') {
+    if (statement.source.value === RUNTIME_SPECIFIER && statement.importKind !== 'type') {
+      for (const specifier of statement.specifiers as Node[]) {
+        const imported = specifier.imported;
+        if (specifier.type === 'ImportSpecifier' && (imported.name ?? imported.value) === 'once') facts.onceNames.push(specifier.local.name);
+      }
+    }
+    return result;
+  }
+  if (statement.type === 'ExportAllDeclaration') {
+    if (statement.exportKind !== 'type') facts.exports.push([statement.exported ? exportName(statement.exported) : '*', null]);
+    return result;
+  }
+  if (statement.type === 'ExportNamedDeclaration' && !statement.declaration) {
+    if (statement.exportKind === 'type') return result;
+    for (const specifier of statement.specifiers as Node[]) {
+      if (specifier.exportKind === 'type') continue;
+      const local = specifier.local.type === 'Identifier' && !statement.source ? (specifier.local.name as string) : null;
+      facts.exports.push([exportName(specifier.exported), local]);
+      if (statement.source) continue;
+      if (local !== null) facts.exportedLocals.push(local);
+      result.exportSpecifiers.push(specifier);
+    }
+    return result;
+  }
+  if (statement.type === 'ExportDefaultDeclaration') {
+    if (TYPE_ONLY.has(statement.declaration.type)) return result;
+    const named = statement.declaration.id?.name as string | undefined;
+    const isDeclaration = statement.declaration.type === 'FunctionDeclaration' || statement.declaration.type === 'ClassDeclaration';
+    facts.exports.push(['default', isDeclaration && named !== undefined ? named : null]);
+  } else if (statement.type === 'ExportNamedDeclaration' && !statement.declaration.declare && !TYPE_ONLY.has(statement.declaration.type)) {
+    const declaration = statement.declaration as Node;
+    const names =
+      declaration.type === 'VariableDeclaration'
+        ? (declaration.declarations as Node[]).flatMap((d) => boundIdentifiers(d.id).map((id) => id.name as string))
+        : declaration.id?.type === 'Identifier'
+          ? [declaration.id.name as string]
+          : [];
+    for (const name of names) facts.exports.push([name, name]);
+  }
+  const exported = statement.type === 'ExportNamedDeclaration';
+  const declaration: Node | null =
+    statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration' ? statement.declaration : statement;
+  if (!declaration || declaration.declare) return result;
+  const directive = leadingDirective(code, comments, statement);
+
+  if (declaration.type === 'VariableDeclaration') {
+    const kind = declaration.kind as string;
+    const isState = kind === 'let' || kind === 'var' || (kind === 'const' && directive === 'keep');
+    if (isState) {
+      const reset = directive === 'reset';
+      result.state.push({ statement, declaration, exported, reset, isVar: kind === 'var', constant: kind === 'const' });
+      for (const declarator of declaration.declarations as Node[]) {
+        const ids = boundIdentifiers(declarator.id);
+        for (const id of ids) {
+          facts.cells.push(id.name);
+          if (exported) facts.exportedCells.push(id.name);
+          const type = ids.length === 1 && declarator.id.type === 'Identifier' ? typeText(code, declarator.id) : undefined;
+          const init = declarator.init ? textHash(code.slice(declarator.init.start, declarator.init.end)) : undefined;
+          facts.bindings.push({
+            name: id.name,
+            kind: reset ? 'reset' : 'state',
+            ...(type !== undefined ? { type } : {}),
+            ...(init !== undefined ? { init } : {}),
+            line: line(id.start),
+          });
+        }
+      }
+    } else if (kind === 'const') {
+      for (const declarator of declaration.declarations as Node[]) {
+        const init = declarator.init ? unwrapExpression(declarator.init) : null;
+        if (declarator.id.type === 'Identifier' && init && isFunctionExpression(init) && declarator.init === init) {
+          addFunction({ name: declarator.id.name, fn: init, declarator });
+          facts.bindings.push({ name: declarator.id.name, kind: 'function', line: line(declarator.start) });
+        } else {
+          for (const id of boundIdentifiers(declarator.id)) facts.bindings.push({ name: id.name, kind: 'const', line: line(id.start) });
+        }
+      }
+    }
+  } else if (declaration.type === 'FunctionDeclaration' && declaration.id && declaration.body) {
+    addFunction({ name: declaration.id.name, fn: declaration });
+    facts.bindings.push({ name: declaration.id.name, kind: 'function', line: line(declaration.start) });
+  } else if (declaration.type === 'ClassDeclaration' && declaration.id) {
+    result.classes.push({ name: declaration.id.name, node: declaration, statement });
+    facts.classes.push(declaration.id.name);
+    facts.bindings.push({ name: declaration.id.name, kind: 'class', line: line(declaration.start) });
+  }
+  return result;
+}
+
+/** Declarations that exist only for the type checker: exporting one exports nothing at run time. */
+const TYPE_ONLY = new Set(['TSInterfaceDeclaration', 'TSTypeAliasDeclaration']);
+
+/** The module-level part of the inventory: what the facts of all top-level statements add up to. */
+export interface ModuleFacts {
+  cells: Set<string>;
+  exportedCells: Set<string>;
+  onceNames: Set<string>;
+  bindings: BindingSchema[];
+  topLevelAwait: boolean;
+  moduleVars: string[];
+  stableExports: string[] | null;
+  /** Function declarations, whose stable identity the prelude registers, in order. */
+  declaredFunctions: string[];
+}
+
+/** Adds up the facts of a module's top-level statements, in order. */
+export function combineFacts(all: Iterable<StatementFacts>): ModuleFacts {
+  const result: ModuleFacts = {
+    cells: new Set(),
+    exportedCells: new Set(),
+    onceNames: new Set(),
+    bindings: [],
+    topLevelAwait: false,
+    moduleVars: [],
+    stableExports: null,
+    declaredFunctions: [],
+  };
+  /** Exported name → local name, or null for exports that are code whatever their local is. */
+  const exports = new Map<string, string | null>();
+  const exportedLocals = new Set<string>();
+  const stableLocals = new Set<string>();
+  const vars: Array<{ name: string; line: number }> = [];
+  for (const facts of all) {
+    result.topLevelAwait ||= facts.topLevelAwait;
+    for (const name of facts.onceNames) result.onceNames.add(name);
+    for (const [name, local] of facts.exports) exports.set(name, local);
+    for (const local of facts.exportedLocals) exportedLocals.add(local);
+    for (const name of facts.cells) result.cells.add(name);
+    for (const name of facts.exportedCells) result.exportedCells.add(name);
+    for (const fn of facts.functions) {
+      stableLocals.add(fn.name);
+      if (fn.declaration) result.declaredFunctions.push(fn.name);
+    }
+    for (const name of facts.classes) stableLocals.add(name);
+    result.bindings.push(...facts.bindings);
+    vars.push(...facts.vars);
+  }
+  // Every `var` of the module's scope is state, also one declared in a top-level block or loop.
+  for (const { name, line } of vars) {
+    if (!result.moduleVars.includes(name)) result.moduleVars.push(name);
+    if (result.cells.has(name)) continue;
+    result.cells.add(name);
+    result.bindings.push({ name, kind: 'state', line });
+  }
+  result.bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const name of exportedLocals) if (result.cells.has(name)) result.exportedCells.add(name);
+  for (const name of result.cells) stableLocals.add(name);
+  const stable = [...exports].filter(([, local]) => local !== null && stableLocals.has(local)).map(([name]) => name);
+  result.stableExports = stable.length === exports.size ? null : stable.sort();
+  return result;
+}
+
 /** Reads a module's top level: what is state, what is code, what needs a stable identity. */
 export function inventory(
   program: Node,
@@ -149,127 +367,21 @@ export function inventory(
   line: (offset: number) => number,
   options: InventoryOptions = {},
 ): Inventory {
-  const result: Inventory = {
-    state: [],
-    functions: [],
-    classes: [],
-    cells: new Set(),
-    exportedCells: new Set(),
-    onceNames: new Set(),
-    bindings: [],
-    topLevelAwait: false,
-    exportSpecifiers: [],
-    moduleVars: [],
-    stableExports: null,
+  const analyses = (program.body as Node[]).map((statement) => analyzeStatement(statement, code, comments, line, options));
+  const module = combineFacts(analyses.map((analysis) => analysis.facts));
+  return {
+    state: analyses.flatMap((analysis) => analysis.state),
+    functions: analyses.flatMap((analysis) => analysis.functions),
+    classes: analyses.flatMap((analysis) => analysis.classes),
+    exportSpecifiers: analyses.flatMap((analysis) => analysis.exportSpecifiers),
+    cells: module.cells,
+    exportedCells: module.exportedCells,
+    onceNames: module.onceNames,
+    bindings: module.bindings,
+    topLevelAwait: module.topLevelAwait,
+    moduleVars: module.moduleVars,
+    stableExports: module.stableExports,
   };
-  /** Exported name → local name, or null for exports that are code whatever their local is. */
-  const exports = new Map<string, string | null>();
-  const exportName = (node: Node): string => (node.type === 'Identifier' ? node.name : String(node.value));
-  const exportedLocals = new Set<string>();
-  /** Components and hooks left to React Fast Refresh: listed as functions, but without one identity. */
-  const leftToRefresh = (name: string): boolean =>
-    (options.refresh === 'jsx' && COMPONENT_NAME.test(name)) || (Boolean(options.refresh) && HOOK_NAME.test(name));
-
-  for (const statement of program.body as Node[]) {
-    result.topLevelAwait ||= hasTopLevelAwait(statement);
-    if (statement.type === 'ImportDeclaration') {
-      if (statement.source.value === RUNTIME_SPECIFIER && statement.importKind !== 'type') {
-        for (const specifier of statement.specifiers as Node[]) {
-          const imported = specifier.imported;
-          if (specifier.type === 'ImportSpecifier' && (imported.name ?? imported.value) === 'once') result.onceNames.add(specifier.local.name);
-        }
-      }
-      continue;
-    }
-    if (statement.type === 'ExportAllDeclaration') {
-      if (statement.exportKind !== 'type') exports.set(statement.exported ? exportName(statement.exported) : '*', null);
-      continue;
-    }
-    if (statement.type === 'ExportNamedDeclaration' && !statement.declaration && statement.exportKind !== 'type') {
-      for (const specifier of statement.specifiers as Node[]) {
-        if (specifier.exportKind === 'type') continue;
-        const local = specifier.local.type === 'Identifier' && !statement.source ? (specifier.local.name as string) : null;
-        exports.set(exportName(specifier.exported), local);
-        if (statement.source) continue;
-        if (local !== null) exportedLocals.add(local);
-        result.exportSpecifiers.push(specifier);
-      }
-      continue;
-    }
-    if (statement.type === 'ExportDefaultDeclaration') {
-      const named = statement.declaration.id?.name as string | undefined;
-      const isDeclaration = statement.declaration.type === 'FunctionDeclaration' || statement.declaration.type === 'ClassDeclaration';
-      exports.set('default', isDeclaration && named !== undefined ? named : null);
-    } else if (statement.type === 'ExportNamedDeclaration' && statement.declaration && !statement.declaration.declare) {
-      const declaration = statement.declaration as Node;
-      const names =
-        declaration.type === 'VariableDeclaration'
-          ? (declaration.declarations as Node[]).flatMap((d) => boundIdentifiers(d.id).map((id) => id.name as string))
-          : declaration.id?.type === 'Identifier'
-            ? [declaration.id.name as string]
-            : [];
-      for (const name of names) exports.set(name, name);
-    }
-    const exported = statement.type === 'ExportNamedDeclaration';
-    const declaration: Node | null =
-      statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration' ? statement.declaration : statement;
-    if (!declaration || declaration.declare) continue;
-    const directive = leadingDirective(code, comments, statement);
-
-    if (declaration.type === 'VariableDeclaration') {
-      const kind = declaration.kind as string;
-      const isState = kind === 'let' || kind === 'var' || (kind === 'const' && directive === 'keep');
-      if (isState) {
-        const reset = directive === 'reset';
-        result.state.push({ statement, declaration, exported, reset, isVar: kind === 'var', constant: kind === 'const' });
-        for (const declarator of declaration.declarations as Node[]) {
-          const ids = boundIdentifiers(declarator.id);
-          for (const id of ids) {
-            result.cells.add(id.name);
-            if (exported) result.exportedCells.add(id.name);
-            const type = ids.length === 1 && declarator.id.type === 'Identifier' ? typeText(code, declarator.id) : undefined;
-            const init = declarator.init ? textHash(code.slice(declarator.init.start, declarator.init.end)) : undefined;
-            result.bindings.push({
-              name: id.name,
-              kind: reset ? 'reset' : 'state',
-              ...(type !== undefined ? { type } : {}),
-              ...(init !== undefined ? { init } : {}),
-              line: line(id.start),
-            });
-          }
-        }
-      } else if (kind === 'const') {
-        for (const declarator of declaration.declarations as Node[]) {
-          const init = declarator.init ? unwrapExpression(declarator.init) : null;
-          if (declarator.id.type === 'Identifier' && init && isFunctionExpression(init) && declarator.init === init) {
-            if (!leftToRefresh(declarator.id.name)) result.functions.push({ name: declarator.id.name, fn: init, declarator });
-            result.bindings.push({ name: declarator.id.name, kind: 'function', line: line(declarator.start) });
-          } else {
-            for (const id of boundIdentifiers(declarator.id)) result.bindings.push({ name: id.name, kind: 'const', line: line(id.start) });
-          }
-        }
-      }
-    } else if (declaration.type === 'FunctionDeclaration' && declaration.id && declaration.body) {
-      if (!leftToRefresh(declaration.id.name)) result.functions.push({ name: declaration.id.name, fn: declaration });
-      result.bindings.push({ name: declaration.id.name, kind: 'function', line: line(declaration.start) });
-    } else if (declaration.type === 'ClassDeclaration' && declaration.id) {
-      result.classes.push({ name: declaration.id.name, node: declaration, statement });
-      result.bindings.push({ name: declaration.id.name, kind: 'class', line: line(declaration.start) });
-    }
-  }
-  // Every `var` of the module's scope is state, also one declared in a top-level block or loop.
-  for (const id of varIdentifiers(program)) {
-    if (!result.moduleVars.includes(id.name)) result.moduleVars.push(id.name);
-    if (result.cells.has(id.name)) continue;
-    result.cells.add(id.name);
-    result.bindings.push({ name: id.name, kind: 'state', line: line(id.start) });
-  }
-  result.bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const name of exportedLocals) if (result.cells.has(name)) result.exportedCells.add(name);
-  const stableLocals = new Set([...result.cells, ...result.functions.map((f) => f.name), ...result.classes.map((c) => c.name)]);
-  const stable = [...exports].filter(([, local]) => local !== null && stableLocals.has(local)).map(([name]) => name);
-  result.stableExports = stable.length === exports.size ? null : stable.sort();
-  return result;
 }
 
 /** The key text of a class member, as the runtime sees it: `x`, `#x`, or undefined for computed keys. */

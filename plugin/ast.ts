@@ -145,23 +145,24 @@ export const varNames = (node: Node | null | undefined): string[] => varIdentifi
  * Offsets where a statement or class element starts right after a sibling that does not end in
  * `;` or `}`: code written without semicolons, where an automatic semicolon ends the sibling.
  * Text inserted there must not start with `(` or `[` without a `;` first, or it would continue
- * the sibling (`a()\n(0, f.v)()` calls what `a()` returned).
+ * the sibling (`a()\n(0, f.v)()` calls what `a()` returned). Adds the offsets inside `node` to `starts`.
  */
-export function asiHazards(program: Node, code: string): Set<number> {
-  const starts = new Set<number>();
-  const visit = (node: Node): void => {
-    const list =
-      node.type === 'Program' || node.type === 'BlockStatement' || node.type === 'StaticBlock' || node.type === 'ClassBody' || node.type === 'TSModuleBlock'
-        ? (node.body as Node[])
-        : node.type === 'SwitchCase'
-          ? (node.consequent as Node[])
-          : undefined;
-    list?.forEach((item, i) => {
-      const previous = list[i - 1];
-      if (previous !== undefined && !';}'.includes(code[previous.end - 1]!)) starts.add(item.start);
-    });
-    forEachChild(node, visit);
-  };
-  visit(program);
+export function asiHazards(node: Node, code: string, starts: Set<number> = new Set()): Set<number> {
+  const list =
+    node.type === 'Program' || node.type === 'BlockStatement' || node.type === 'StaticBlock' || node.type === 'ClassBody' || node.type === 'TSModuleBlock'
+      ? (node.body as Node[])
+      : node.type === 'SwitchCase'
+        ? (node.consequent as Node[])
+        : undefined;
+  if (list !== undefined) {
+    for (let i = 1; i < list.length; i++) if (!endsClosed(code, list[i - 1]!)) starts.add(list[i]!.start);
+  }
+  forEachChild(node, (child) => asiHazards(child, code, starts));
   return starts;
+}
+
+/** Whether a statement or class element ends in `;` or `}`, so that what follows cannot continue it by ASI. */
+function endsClosed(code: string, node: Node): boolean {
+  const last = code[node.end - 1];
+  return last === ';' || last === '}';
 }

@@ -57,4 +57,22 @@ export interface HotstateOptions {
    * @default true
    */
   pretransform?: boolean;
+  /**
+   * The migrations folder, relative to the Vite root. Each module imports the implemented
+   * migrations written for it, so that an update that changes the shape of its state applies them
+   * (inside the update's transaction), and editing a migration is a hot update too.
+   * @default 'hotstate/migrations'
+   */
+  migrations?: string;
+  /**
+   * When an update changes a type incompatibly and no migration covers it, write a migration stub
+   * for that module into the migrations folder (as `npx hotstate migrate` would, but without
+   * touching the snapshot), and name it in the update report. This builds a TypeScript program
+   * of the project once per such update, after the update applied, never on the path of an
+   * ordinary edit. Needs the committed snapshot (`hotstate/schema.json`) to diff against.
+   * @default true
+   */
+  stubs?: boolean;
+  /** The tsconfig the stub writer reads, relative to the Vite root. @default 'tsconfig.json' */
+  tsconfig?: string;
 }

@@ -41,7 +41,7 @@ export interface PrivateUse {
  * assignments, updates and `#x in o`: the version's own private name when the object carries
  * it, the runtime's registry of every version's names otherwise.
  */
-export function rewritePrivateUse(s: MagicString, use: PrivateUse, names: EmittedNames, asiGuard: string): void {
+export function rewritePrivateUse(s: MagicString, use: PrivateUse, names: EmittedNames, asiGuard: string, code: string): void {
   const { node, kind } = use;
   const member = kind === 'call' ? node.callee : kind === 'assign' ? node.left : kind === 'update' ? node.argument : node;
   const object = s.slice(...(kind === 'in' ? [node.right.start, node.right.end] : [member.object.start, member.object.end]) as [number, number]);
@@ -55,7 +55,7 @@ export function rewritePrivateUse(s: MagicString, use: PrivateUse, names: Emitte
       return;
     case 'call': {
       s.overwrite(member.start, member.end, `${asiGuard}(${own} ? ${object}.${name} : ${hs}.pget(${at})).call`);
-      const paren = s.original.indexOf('(', (node.typeArguments as Node | null)?.end ?? member.end);
+      const paren = code.indexOf('(', (node.typeArguments as Node | null)?.end ?? member.end);
       s.appendLeft(paren + 1, (node.arguments as Node[]).length > 0 ? `${object}, ` : object);
       return;
     }

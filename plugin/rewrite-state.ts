@@ -99,15 +99,15 @@ export function rewriteNestedVar(s: MagicString, declaration: Node, position: 's
   } else if (position === 'statement' && first.id.type === 'ArrayPattern') s.prependLeft(first.id.start, asiGuard);
 }
 
-/** Every `var` declaration nested in the module's top-level code (not in functions or classes). */
-export function nestedVars(program: Node): Array<{ declaration: Node; position: 'statement' | 'for-init' | 'for-left' }> {
+/** Every `var` declaration nested in these top-level statements (not in functions or classes). */
+export function nestedVars(statements: Node[]): Array<{ declaration: Node; position: 'statement' | 'for-init' | 'for-left' }> {
   const found: Array<{ declaration: Node; position: 'statement' | 'for-init' | 'for-left' }> = [];
   const visit = (node: Node, parent: Node | null, key: string): void => {
     if (/Function|Class/.test(node.type) && node.type !== 'ClassBody') return;
     if (node.type.startsWith('TS')) return;
     if (node.type === 'VariableDeclaration') {
-      if (node.kind === 'var' && !node.declare && parent !== program && parent?.type !== 'ExportNamedDeclaration') {
-        const position = key === 'init' && parent?.type === 'ForStatement' ? 'for-init' : key === 'left' ? 'for-left' : 'statement';
+      if (node.kind === 'var' && !node.declare && parent !== null && parent.type !== 'ExportNamedDeclaration') {
+        const position = key === 'init' && parent.type === 'ForStatement' ? 'for-init' : key === 'left' ? 'for-left' : 'statement';
         found.push({ declaration: node, position });
       }
       return;
@@ -115,7 +115,7 @@ export function nestedVars(program: Node): Array<{ declaration: Node; position: 
     if (node.type === 'ExpressionStatement' || node.type === 'ReturnStatement' || node.type === 'ThrowStatement') return;
     forEachChild(node, (child, k) => visit(child, node, k));
   };
-  for (const statement of program.body as Node[]) visit(statement, program, 'body');
+  for (const statement of statements) visit(statement, null, 'body');
   return found;
 }
 

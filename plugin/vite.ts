@@ -5,6 +5,9 @@ import { createFilter, searchForWorkspaceRoot, type Plugin, type ResolvedConfig 
 import { REPORT_EVENT, RUNTIME_SPECIFIER, UPDATE_EVENT, type UpdateReport } from '../runtime/contract.ts';
 import { HotstateError } from '../runtime/errors.ts';
 import { formatReport } from '../runtime/report.ts';
+import { DEFAULT_MIGRATIONS } from '../schema/migrations.ts';
+import { MigrationFolder } from './dev-migrations.ts';
+import { StubWriter } from './dev-stubs.ts';
 import { moduleId } from './module-id.ts';
 import type { HotstateOptions } from './options.ts';
 import { transform } from './transform.ts';
@@ -48,9 +51,16 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
   let config: ResolvedConfig;
   let userFilter: (id: string) => boolean = () => true;
   let reactRefresh = false;
+  let migrations: MigrationFolder;
+  let stubs: StubWriter | undefined;
   /** Whether the module with this resolved ID is one that hotstate instruments. */
   const instruments = (id: string): boolean =>
-    SCRIPT.test(id) && !NEVER.some((pattern) => pattern.test(id)) && !id.startsWith(runtimeDir) && userFilter(id);
+    SCRIPT.test(id) &&
+    !NEVER.some((pattern) => pattern.test(id)) &&
+    !id.startsWith(runtimeDir) &&
+    // Migrations are plain modules: a change to one propagates to the module that imports it.
+    !migrations.contains(id) &&
+    userFilter(id);
 
   return {
     name: 'hotstate',
@@ -75,6 +85,8 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
       userFilter = createFilter(options.include, options.exclude, { resolve: resolved.root });
       reactRefresh =
         options.reactRefresh ?? (resolved.server.hmr !== false && resolved.plugins.some((plugin) => REACT_REFRESH_PLUGINS.has(plugin.name)));
+      migrations = new MigrationFolder(resolved.root, path.resolve(resolved.root, options.migrations ?? DEFAULT_MIGRATIONS));
+      if (options.stubs !== false) stubs = new StubWriter(migrations, resolved.logger, options.tsconfig);
     },
 
     resolveId: {
@@ -98,8 +110,10 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
       handler(code, id) {
         if (!instruments(id)) return null;
         try {
+          const module = moduleId(config.root, id);
           const result = transform(code, {
-            id: moduleId(config.root, id),
+            id: module,
+            migrations: migrations.forModule(module),
             filename: id,
             onIncompatible: options.onIncompatible ?? 'reset',
             // Fast Refresh runs in the page only; the SSR module runner keeps one identity per function.
@@ -128,7 +142,15 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
     // transform of the same URL). A failure is left to that request, which reports it as usual.
     // Only for the browser: a module runner takes a transform result the server already holds as
     // a sign that its own copy is current (`fetchModule`'s `cached`), and would keep the old code.
-    hotUpdate({ type, modules }) {
+    hotUpdate({ type, file, modules }) {
+      // A migration written, completed or removed: the modules it is for import a different list
+      // of migrations now, so they are transformed again and updated.
+      if (migrations.contains(file)) {
+        const targets = migrations
+          .refresh(file)
+          .flatMap((id) => [...(this.environment.moduleGraph.getModulesByFile(path.resolve(config.root, id)) ?? [])]);
+        return [...new Set([...modules, ...targets])];
+      }
       if (type !== 'update' || options.pretransform === false || this.environment.config.consumer !== 'client') return;
       for (const mod of modules) {
         if (mod.id !== null && instruments(mod.id)) this.environment.transformRequest(mod.url).catch(() => {});
@@ -137,7 +159,9 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
 
     configureServer(server) {
       for (const environment of Object.values(server.environments)) {
-        environment.hot.on(REPORT_EVENT, (report: UpdateReport, client) => {
+        environment.hot.on(REPORT_EVENT, (reported: UpdateReport, client) => {
+          // An incompatible change no migration covers: name the stub the dev server writes for it.
+          const report = stubs?.request(reported) ?? reported;
           const text = formatReport(report);
           if (report.status === 'applied') config.logger.info(text, { timestamp: true });
           else {

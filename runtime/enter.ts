@@ -1,7 +1,8 @@
-import { CONTRACT_VERSION, HOT_DATA_KEY, type ModuleMeta } from './contract.ts';
+import { CONTRACT_VERSION, HOT_DATA_KEY, unpackSchema, type EmittedMeta, type ModuleMeta } from './contract.ts';
 import { HotstateError } from './errors.ts';
 import { Lineage, Version, type HotContext, type LivenessMarker } from './lineage.ts';
-import { planUpdate, type UpdatePlan } from './schema-diff.ts';
+import { planUpdate, RejectedUpdate, type UpdatePlan } from './schema-diff.ts';
+import { captureOld, type Captured } from './migrations.ts';
 
 /**
  * The module-level entry points of emitted code: `enter` (or `enterQueued` for modules with
@@ -18,7 +19,8 @@ export function lineageFor(hot: HotContext | undefined, id: string): Lineage {
   return lineage;
 }
 
-function checkMeta(meta: ModuleMeta): void {
+/** Checks the contract, then unpacks the schema emitted code packed into a string. */
+function checkMeta(meta: EmittedMeta | ModuleMeta): ModuleMeta {
   if (meta.contract !== CONTRACT_VERSION || typeof meta.staleGlobal !== 'string') {
     const newer = (meta.contract ?? 0) > CONTRACT_VERSION ? 'the plugin is newer than the runtime' : 'the runtime is newer than the plugin';
     throw new HotstateError(
@@ -27,17 +29,19 @@ function checkMeta(meta: ModuleMeta): void {
       meta.id,
     );
   }
+  return typeof meta.schema === 'string' ? { ...meta, schema: unpackSchema(meta.schema) } : (meta as ModuleMeta);
 }
 
 /**
  * Starts evaluating one version of a module: the first statement of every instrumented module.
  *
- * Emitted as `var __hs = __hotstate.enter(import.meta.hot, { contract, id, schema, ... }, __hs_live)`.
+ * Emitted as `var __hs = __hotstate.enter(import.meta.hot, { contract, id, schema, ... }, __hs_live)`,
+ * with the schema packed into a string (`packSchema`).
  * On a hot update the new version becomes current at once (so its own top-level code already
  * runs the new functions and methods), and every change it makes is logged so that a failure
  * before `commit()` restores the store, the classes and the functions exactly.
  */
-export function enter(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker): Version {
+export function enter(hot: HotContext | undefined, meta: EmittedMeta | ModuleMeta, marker: LivenessMarker): Version {
   const version = begin(hot, meta, marker, false);
   // A module without top-level await evaluates synchronously: if its version is still pending
   // once the current job is done, the evaluation threw. Roll back at once, whoever imported it.
@@ -49,7 +53,7 @@ export function enter(hot: HotContext | undefined, meta: ModuleMeta, marker: Liv
  * `enter` for modules with top-level `await`: updates of one module wait for each other, in the
  * order they arrived, so each one starts from the state the previous one committed.
  */
-export async function enterQueued(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker): Promise<Version> {
+export async function enterQueued(hot: HotContext | undefined, meta: EmittedMeta | ModuleMeta, marker: LivenessMarker): Promise<Version> {
   if (hot === undefined) return begin(hot, meta, marker, true);
   const lineage = lineageFor(hot, meta.id);
   const previous = lineage.queue;
@@ -66,8 +70,8 @@ export async function enterQueued(hot: HotContext | undefined, meta: ModuleMeta,
   }
 }
 
-function begin(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMarker, async: boolean): Version {
-  checkMeta(meta);
+function begin(hot: HotContext | undefined, emitted: EmittedMeta | ModuleMeta, marker: LivenessMarker, async: boolean): Version {
+  const meta = checkMeta(emitted);
   const lineage = lineageFor(hot, meta.id);
   const pending = lineage.pending;
   if (pending !== undefined) {
@@ -82,17 +86,23 @@ function begin(hot: HotContext | undefined, meta: ModuleMeta, marker: LivenessMa
   lineage.hot = hot;
   lineage.failureReported = false;
   let plan: UpdatePlan;
+  let captured: Captured;
   try {
-    plan = planUpdate(meta.id, lineage.schema, meta.schema, meta.onIncompatible);
+    plan = planUpdate(meta.id, lineage.schema, meta.schema, meta.onIncompatible, lineage.offeredMigrations(meta));
+    captured = captureOld(lineage, plan.migrations.chain, lineage.schema ?? meta.schema);
   } catch (error) {
-    lineage.failure = { status: 'rejected', error: error instanceof Error ? error.message : String(error) };
+    lineage.failure = {
+      status: 'rejected',
+      error: error instanceof Error ? error.message : String(error),
+      ...(error instanceof RejectedUpdate ? { needsMigration: error.needsMigration } : {}),
+    };
     throw error;
   }
   // Defined (false) from now on, so V8 folds the prologues' test of it to a constant.
   if (!(meta.staleGlobal in globalThis)) {
     Object.defineProperty(globalThis, meta.staleGlobal, { value: false, writable: true, enumerable: false, configurable: true });
   }
-  const version = new Version(lineage, meta, plan, marker, async);
+  const version = new Version(lineage, meta, plan, captured, marker, async);
   hot?.prune?.(() => lineage.dispose());
   return version;
 }
@@ -117,5 +127,5 @@ export function settle(hot: HotContext | undefined, mod: unknown): void {
     error: 'the new version failed to load or threw while evaluating (see the error above); the previous version keeps running with its state',
   };
   lineage.failure = undefined;
-  lineage.report({ id: lineage.id, status: failure.status, entries: [], error: failure.error });
+  lineage.report({ id: lineage.id, entries: [], ...failure });
 }

@@ -8,7 +8,7 @@ import { enter, enterQueued, settle } from './enter.ts';
 import type { Setup } from './once.ts';
 
 export type { Cleanup, Setup } from './once.ts';
-export type { UpdateReport, ReportEntry, Outcome } from './contract.ts';
+export type { UpdateReport, ReportEntry, Outcome, Migration } from './contract.ts';
 export { HotstateError } from './errors.ts';
 export { formatReport } from './report.ts';
 

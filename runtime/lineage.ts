@@ -3,6 +3,7 @@ import { realTarget, snapshotClass, standInFor, upgradeClass, type ClassSnapshot
 import {
   REPORT_EVENT,
   type EmittedVersion,
+  type MigrationModule,
   type ModuleMeta,
   type ModuleSchema,
   type UpdateReport,
@@ -12,6 +13,7 @@ import { internalObjects, liveInstances } from './instances.ts';
 import { ClassPrivates, type PrivateAccess } from './privates.ts';
 import { runSetup, sameDeps, type OnceRecord, type Setup } from './once.ts';
 import { logReport } from './report.ts';
+import { isPast, runMigrations, type Captured, type Computed, type MigrationSource } from './migrations.ts';
 import { classFields, fieldKey, type UpdatePlan } from './schema-diff.ts';
 
 /**
@@ -46,7 +48,7 @@ export interface ClassRecord {
  * the module's `import.meta.hot.data`, so it belongs to one loaded module (one browser page, one
  * module runner) and never to a file name: a fresh, independent load starts a new lineage.
  */
-export class Lineage {
+export class Lineage implements MigrationSource {
   readonly cells: Map<string, StateCell> = new Map();
   readonly functions: Map<string, FunctionRecord> = new Map();
   readonly classes: Map<string, ClassRecord> = new Map();
@@ -57,14 +59,39 @@ export class Lineage {
   current: Version | undefined;
   pending: Version | undefined;
   /** Why the last attempted update did not apply, until it is reported. */
-  failure: { status: 'rolled-back' | 'rejected'; error: string } | undefined;
+  failure: { status: 'rolled-back' | 'rejected'; error: string; needsMigration?: string[] } | undefined;
   /** The last failed evaluation was already rolled back and reported (so `settle` stays quiet). */
   failureReported = false;
   /** Resolves when the last queued (top-level await) version settled; see `enterQueued`. */
   queue: Promise<void> = Promise.resolve();
   hot: HotContext | undefined;
+  /** Migration files this module's state is past (applied, or written for an earlier change): never offered again. */
+  readonly settledMigrations: Set<string> = new Set();
 
-  constructor(readonly id: string) {}
+  constructor(readonly id: string) {
+    lineages().add(this);
+  }
+
+  /** The new version's migrations that no earlier version of this module brought. */
+  offeredMigrations(meta: ModuleMeta): MigrationModule[] {
+    return (meta.migrations ?? []).filter((m) => !this.settledMigrations.has(m.file));
+  }
+
+  cellValue(name: string): unknown {
+    return this.cells.get(name)?.v;
+  }
+
+  stableClass(name: string): object | undefined {
+    return this.classes.get(name)?.stable;
+  }
+
+  readPrivate(cls: string, name: string, o: object): unknown {
+    return this.privates.get(cls)?.get(name, o);
+  }
+
+  liveInstances(proto: object): object[] | undefined {
+    return liveInstances(proto);
+  }
 
   report(report: UpdateReport): void {
     this.hot?.send(REPORT_EVENT, report);
@@ -75,9 +102,21 @@ export class Lineage {
 
   /** Runs every `once` cleanup: the module is gone. */
   dispose(): void {
+    lineages().delete(this);
     for (const record of this.onces.values()) record.cleanup?.();
     this.onces.clear();
   }
+}
+
+/**
+ * Every live lineage of this realm, in creation order, at `globalThis[Symbol.for('hotstate.lineages')]`:
+ * a host that ends the program (`hotstate run` on SIGINT/SIGTERM) calls `dispose()` on each to run
+ * the `once` cleanups of every loaded module. A global, because the runtime inside Vite's module
+ * runner is another module instance than the host's.
+ */
+function lineages(): Set<Lineage> {
+  const registry = globalThis as { [key: symbol]: Set<Lineage> | undefined };
+  return (registry[Symbol.for('hotstate.lineages')] ??= new Set());
 }
 
 /**
@@ -99,6 +138,8 @@ export class Version implements EmittedVersion {
   readonly lineage: Lineage;
   readonly meta: ModuleMeta;
   readonly #plan: UpdatePlan;
+  /** Old values the update's migrations read, taken before this version's code ran. */
+  readonly #captured: Captured;
   readonly #undo: Array<() => void> = [];
   readonly #usedOnces = new Set<string>();
   readonly #stagedOnces: Array<{ key: string; setup: Setup; deps: readonly unknown[] | undefined }> = [];
@@ -126,8 +167,9 @@ export class Version implements EmittedVersion {
   /** True from `enter` until `commit` or `rollback`. */
   #evaluating = true;
 
-  constructor(lineage: Lineage, meta: ModuleMeta, plan: UpdatePlan, marker: LivenessMarker, async: boolean) {
+  constructor(lineage: Lineage, meta: ModuleMeta, plan: UpdatePlan, captured: Captured, marker: LivenessMarker, async: boolean) {
     this.async = async;
+    this.#captured = captured;
     this.#marker = marker;
     this.lineage = lineage;
     this.meta = meta;
@@ -432,6 +474,7 @@ export class Version implements EmittedVersion {
   commit(): void {
     const lineage = this.lineage;
     if (lineage.pending !== this) return;
+    const migrated = this.#migrate();
     lineage.pending = undefined;
     this.#evaluating = false;
     lineage.current = this;
@@ -445,6 +488,10 @@ export class Version implements EmittedVersion {
       if (stateNames.has(name)) cell.fresh = false;
       else lineage.cells.delete(name);
     }
+    for (const { file, migration } of this.meta.migrations ?? []) {
+      if (this.#plan.migrations.chain.some((applied) => applied.file === file) || isPast(migration, this.meta.schema)) lineage.settledMigrations.add(file);
+    }
+    if (migrated !== undefined) for (const [name, value] of Object.entries(migrated.state)) lineage.cells.get(name)!.v = value;
 
     if (!this.#isUpdate) return;
     const errors: string[] = [];
@@ -472,6 +519,7 @@ export class Version implements EmittedVersion {
       if (instances === undefined) continue;
       for (const instance of instances) for (const key of keys) if (Object.hasOwn(instance, key)) Reflect.deleteProperty(instance, key);
     }
+    if (migrated !== undefined) this.#applyMigrated(migrated);
     for (const { key, setup, deps } of this.#stagedOnces) {
       try {
         lineage.onces.set(key, runSetup(setup, deps));
@@ -479,12 +527,48 @@ export class Version implements EmittedVersion {
         errors.push(`setup of once('${key}') threw: ${String(error)}`);
       }
     }
+    const { needsMigration } = this.#plan;
     lineage.report({
       id: lineage.id,
       status: 'applied',
       entries,
       ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
+      ...(needsMigration.length > 0 ? { needsMigration } : {}),
     });
+  }
+
+  /**
+   * Runs the update's migrations, before anything is committed. A migration that throws (or
+   * returns what the new version does not declare) rolls the whole update back; the error then
+   * propagates out of the module's last statement, as any error of the new version would.
+   */
+  #migrate(): Computed | undefined {
+    const chain = this.#plan.migrations.chain;
+    if (chain.length === 0) return undefined;
+    try {
+      return runMigrations(this.meta.id, chain, this.#captured, this.meta.schema);
+    } catch (error) {
+      const lineage = this.lineage;
+      this.rollback();
+      lineage.failureReported = true;
+      lineage.report({ id: lineage.id, status: 'rolled-back', entries: [], error: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  }
+
+  /** Writes what the migrations computed for static fields and live instances (after the sweep of replaced fields). */
+  #applyMigrated(migrated: Computed): void {
+    const write = (className: string, o: object, key: string, value: unknown): void => {
+      if (key.startsWith('#')) this.lineage.privates.get(className)?.set(key, o, value);
+      else Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
+    };
+    for (const [className, values] of migrated.statics) {
+      const stable = this.lineage.classes.get(className)?.stable;
+      if (stable !== undefined) for (const [key, value] of Object.entries(values)) write(className, stable, key, value);
+    }
+    for (const [className, list] of migrated.instances) {
+      for (const { instance, values } of list) for (const [key, value] of Object.entries(values)) write(className, instance, key, value);
+    }
   }
 
   /** Undoes everything this version changed; the previous version is current again. */

@@ -7,7 +7,9 @@ import type {
   ReportEntry,
 } from './contract.ts';
 import { HotstateError } from './errors.ts';
+import { matchMigrations, type MigrationPlan } from './migrations.ts';
 import { compareDeclaredTypes } from './types-compat.ts';
+import type { MigrationModule } from './contract.ts';
 
 /**
  * What an update does to each piece of state, decided before the new version's code runs, from
@@ -17,6 +19,21 @@ import { compareDeclaredTypes } from './types-compat.ts';
 export interface UpdatePlan {
   reset: Map<string, string>;
   entries: ReportEntry[];
+  /** The migrations this update applies; their targets are in `reset` (new initializers run first). */
+  migrations: MigrationPlan;
+  /** Targets whose type changed incompatibly and that no migration covers. */
+  needsMigration: string[];
+}
+
+/** The update refused by `onIncompatible: 'reject'`. */
+export class RejectedUpdate extends HotstateError {
+  constructor(
+    message: string,
+    id: string,
+    readonly needsMigration: string[],
+  ) {
+    super(message, id);
+  }
 }
 
 const isState = (binding: BindingSchema): boolean => binding.kind === 'state' || binding.kind === 'reset';
@@ -40,12 +57,21 @@ export function planUpdate(
   before: ModuleSchema | undefined,
   after: ModuleSchema,
   policy: IncompatiblePolicy,
+  offered: MigrationModule[] = [],
 ): UpdatePlan {
-  const plan: UpdatePlan = { reset: new Map(), entries: [] };
+  const plan: UpdatePlan = { reset: new Map(), entries: [], migrations: { chain: [], covered: new Map(), renamed: new Map(), notes: [] }, needsMigration: [] };
   if (before === undefined) return plan;
   const rejected: string[] = [];
+  plan.migrations = matchMigrations(id, before, after, offered);
+  const { covered, renamed } = plan.migrations;
 
   const judge = (key: string, label: string, old: { type?: string; init?: string } | undefined, now: { type?: string; init?: string }, forceReset: boolean): void => {
+    const migration = covered.get(key);
+    if (migration !== undefined) {
+      plan.reset.set(key, `migrated by ${migration}`);
+      plan.entries.push({ name: label, outcome: 'migrated', reason: `by ${migration}`, migration });
+      return;
+    }
     if (old === undefined) {
       plan.entries.push({ name: label, outcome: 'initialized', reason: 'new in this version' });
       return;
@@ -58,6 +84,7 @@ export function planUpdate(
     const change = compareDeclaredTypes(old.type, now.type);
     if (change === 'incompatible') {
       const why = `declared type changed from \`${old.type}\` to \`${now.type}\``;
+      plan.needsMigration.push(label);
       if (policy === 'reject') rejected.push(`\`${label}\`: ${why}`);
       else if (policy === 'reset') {
         plan.reset.set(key, why);
@@ -92,9 +119,9 @@ export function planUpdate(
   }
   for (const old of before.bindings) {
     if (!newBindings.has(old.name) && old.kind !== 'const') {
-      const reason = isState(old)
+      const reason = renamed.get(old.name) ?? (isState(old)
         ? 'no longer declared; its value was released'
-        : 'no longer declared; references taken before this update fail with an error when called';
+        : 'no longer declared; references taken before this update fail with an error when called');
       plan.entries.push({ name: old.name, outcome: 'dropped', reason });
     }
   }
@@ -112,16 +139,20 @@ export function planUpdate(
       if (entry.outcome === 'reset' && !field.static) entry.reason += '; existing instances get the new initializer on next access';
       oldFields.delete(key);
     }
-    for (const [, field] of oldFields) {
-      plan.entries.push({ name: fieldLabel(cls.name, field), outcome: 'dropped', reason: field.static ? 'no longer declared' : 'no longer declared; deleted from existing instances' });
+    for (const [key, field] of oldFields) {
+      const reason = renamed.get(key) ?? (field.static ? 'no longer declared' : 'no longer declared; deleted from existing instances');
+      plan.entries.push({ name: fieldLabel(cls.name, field), outcome: 'dropped', reason });
     }
   }
 
   if (rejected.length > 0) {
-    throw new HotstateError(
+    throw new RejectedUpdate(
       `update rejected (onIncompatible: 'reject'): ${rejected.join('; ')}. The previous version keeps running with its state. ` +
-        `Keep the old type, or set onIncompatible to 'reset' to start these from their new initializers.`,
+        `Complete the migration stub the dev server writes (or run \`npx hotstate migrate\`) and save it to apply this update with its migration; ` +
+        `or keep the old type, or set onIncompatible to 'reset' to start these from their new initializers.` +
+        (plan.migrations.notes.length > 0 ? ` Note: ${plan.migrations.notes.join('; ')}.` : ''),
       id,
+      plan.needsMigration,
     );
   }
   return plan;

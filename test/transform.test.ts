@@ -1,5 +1,6 @@
 import { parseSync } from 'oxc-parser';
 import { describe, expect, test } from 'vitest';
+import { unpackSchema } from '../runtime/contract.ts';
 import { transform } from '../plugin/transform.ts';
 
 /** The instrumented body without the one-line prelude and the trailing commit, for readable snapshots. */
@@ -16,7 +17,7 @@ describe('transform output', () => {
   test('let becomes a store cell; every reference reads it', () => {
     expect(body(`let count: number = 0;\nfunction inc() { count++; return { count }; }`)).toMatchInlineSnapshot(`
       "inc = __hs.fn("inc", inc);const count = __hs.cell("count"); if (count.fresh) count.init(0);;
-      function inc() { if (typeof __hs_stale_dd120d5c !== "undefined" && __hs_stale_dd120d5c && __hs_live.stale) return __hs.forward("inc", this, arguments, new.target); count.v++; return { count: count.v }; }"
+      function inc() { if (typeof __hs_stale_618c8900 !== "undefined" && __hs_stale_618c8900 && __hs_live.stale) return __hs.forward("inc", this, arguments, new.target); count.v++; return { count: count.v }; }"
     `);
   });
 
@@ -31,21 +32,21 @@ describe('transform output', () => {
   test('shadowed names are left alone', () => {
     expect(body(`let x = 1;\nfunction f(x) { return x; }\nfunction g() { const x = 2; return x; }\nconst h = () => { let y = x; { let x = 3; y += x; } return y; };`)).toMatchInlineSnapshot(`
       "f = __hs.fn("f", f); g = __hs.fn("g", g);const x = __hs.cell("x"); if (x.fresh) x.init(1);;
-      function f(x) { if (typeof __hs_stale_eb369603 !== "undefined" && __hs_stale_eb369603 && __hs_live.stale) return __hs.forward("f", this, arguments, new.target); return x; }
-      function g() { if (typeof __hs_stale_eb369603 !== "undefined" && __hs_stale_eb369603 && __hs_live.stale) return __hs.forward("g", this, arguments, new.target); const x = 2; return x; }
-      const h = __hs.fn("h", { h()  { if (__hs_stale_eb369603 && __hs_live.stale) return __hs.forward("h", void 0, arguments, void 0); let y = x.v; { let x = 3; y += x; } return y; } }.h);"
+      function f(x) { if (typeof __hs_stale_f8a3fb02 !== "undefined" && __hs_stale_f8a3fb02 && __hs_live.stale) return __hs.forward("f", this, arguments, new.target); return x; }
+      function g() { if (typeof __hs_stale_f8a3fb02 !== "undefined" && __hs_stale_f8a3fb02 && __hs_live.stale) return __hs.forward("g", this, arguments, new.target); const x = 2; return x; }
+      const h = __hs.fn("h", { h()  { if (__hs_stale_f8a3fb02 && __hs_live.stale) return __hs.forward("h", void 0, arguments, void 0); let y = x.v; { let x = 3; y += x; } return y; } }.h);"
     `);
   });
 
   test('function declarations register their stable identity first thing', () => {
     expect(prelude(`export function f() {}`)).toContain(`function __hs_live() {} f = __hs.fn("f", f);`);
-    expect(body(`export function* gen(a, b) { yield a; }`)).toMatchInlineSnapshot(`"gen = __hs.fn("gen", gen);export function* gen(a, b) { if (typeof __hs_stale_25bebe1f !== "undefined" && __hs_stale_25bebe1f && __hs_live.stale) return yield* __hs.forward("gen", this, arguments, new.target); yield a; }"`);
+    expect(body(`export function* gen(a, b) { yield a; }`)).toMatchInlineSnapshot(`"gen = __hs.fn("gen", gen);export function* gen(a, b) { if (typeof __hs_stale_073118ef !== "undefined" && __hs_stale_073118ef && __hs_live.stale) return yield* __hs.forward("gen", this, arguments, new.target); yield a; }"`);
   });
 
   test('arrow functions become methods: not constructible, with arguments for forwarding', () => {
     expect(body(`const add = (a: number, b = 2) => a + b;\nconst one = async x => { return this; };`)).toMatchInlineSnapshot(`
-      "const add = __hs.fn("add", { add(a: number, b = 2)  { if (__hs_stale_1de3fe06 && __hs_live.stale) return __hs.forward("add", void 0, arguments, void 0); return (a + b); } }.add);
-      const one = __hs.fn("one", { async one (x)  { if (__hs_stale_1de3fe06 && __hs_live.stale) return __hs.forward("one", void 0, arguments, void 0); return (void 0); } }.one);"
+      "const add = __hs.fn("add", { add(a: number, b = 2)  { if (__hs_stale_0ad93dad && __hs_live.stale) return __hs.forward("add", void 0, arguments, void 0); return (a + b); } }.add);
+      const one = __hs.fn("one", { async one (x)  { if (__hs_stale_0ad93dad && __hs_live.stale) return __hs.forward("one", void 0, arguments, void 0); return (void 0); } }.one);"
     `);
   });
 
@@ -53,12 +54,12 @@ describe('transform output', () => {
     expect(
       body(`export class C extends B {\n  #n = 0;\n  static made = 0;\n  tag = make();\n  get n() { return this.#n; }\n  bump() { this.#n++; return #n in this ? new C() : null; }\n}`),
     ).toMatchInlineSnapshot(`
-      "let __hs_class_C; export class C extends B { static { __hs_class_C = this; __hs.privates("C", this, { "#n": ["field", (o) => o.#n, (o, v) => { o.#n = v; }, (o) => #n in o] }, {  }, {  }); } constructor(...args) { if (__hs_stale_98a52db0 && __hs_live.stale) return __hs.construct("C", args, new.target); super(...args); }
+      "let __hs_class_C; export class C extends B { static { __hs_class_C = this; __hs.privates("C", this, { "#n": ["field", (o) => o.#n, (o, v) => { o.#n = v; }, (o) => #n in o] }, {  }, {  }); } constructor(...args) { if (__hs_stale_2523ba8c && __hs_live.stale) return __hs.construct("C", args, new.target); super(...args); }
         #n = 0;
         static made = __hs.staticFresh("C", "made") ? (0) : void 0;
         tag = make();
         get n() { return (#n in this ? this.#n : __hs.pget("C", "#n", this)); }
-        bump() { if (__hs_stale_98a52db0 && __hs_live.stale) return __hs.method("C", "bump", false, this, arguments); (#n in this ? this.#n++ : __hs.pupdate("C", "#n", this, 1, false)); return (#n in this || __hs.phas("C", "#n", this)) ? new __hs_class_C() : null; }
+        bump() { if (__hs_stale_2523ba8c && __hs_live.stale) return __hs.method("C", "bump", false, this, arguments); (#n in this ? this.#n++ : __hs.pupdate("C", "#n", this, 1, false)); return (#n in this || __hs.phas("C", "#n", this)) ? new __hs_class_C() : null; }
       } C = __hs_class_C = __hs.cls("C", C, { ["#n"]() { return (0); }, ["tag"]() { return (make()); } });"
     `);
   });
@@ -181,6 +182,22 @@ describe('transform output', () => {
     expect(out).toContain('__hs.forward("f", void 0, arguments, void 0)');
     expect(out).toContain('if (y.fresh) y.init(void 0)');
     expect(out).toContain(': void 0');
+  });
+
+  test('the schema travels packed in one string literal, and unpacks to the schema', () => {
+    const source = `let quoted: 'it\\'s' | "a\\"b" | \`\\\\\` = 'it\\'s';\nlet plain;\nconst K = 1;\nexport class C { static s = 1; #p: string = ''; q; constructor(private r: number) {} }\nexport function f() {}\n`;
+    const result = transform(source, { id: 'm.ts', filename: 'm.ts' })!;
+    const literal = /"schema":('(?:[^'\\]|\\.)*')/.exec(result.code)![1]!;
+    expect(unpackSchema(new Function(`return ${literal}`)() as string)).toEqual(result.schema);
+    expect(result.schema.bindings.find((b) => b.name === 'quoted')!.type).toContain("'it\\'s'");
+  });
+
+  test('type-only exports are not exports: a module that exports them with its state and functions accepts itself', () => {
+    const out = (source: string) => transform(source, { id: 'm.ts', filename: 'm.ts' })!.code;
+    expect(out(`export interface I { a: number }\nexport type T = I;\nexport default interface D {}\nexport let n = 1;\nexport function f() {}\n`)).toContain(
+      'if (import.meta.hot) import.meta.hot.accept((m) =>',
+    );
+    expect(out(`export interface I { a: number }\nexport const code = 1;\nexport function f() {}\n`)).toContain('import.meta.hot.acceptExports(["f"],');
   });
 
   test('formatting of a declared type does not count as a change', () => {
