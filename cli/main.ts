@@ -6,10 +6,12 @@ import { checkProject } from './check.ts';
 import { render, useColor, type Format } from './findings.ts';
 import { migrateProject, parseRename, UsageError } from './migrate.ts';
 import { DEFAULT_MIGRATIONS, DEFAULT_SNAPSHOT, projectOptions, readProject } from './project.ts';
+import { run, RUN_HELP } from './run.ts';
 
 /**
  * The `hotstate` command. Exit status: 0 clean, 1 findings (`check`), 2 usage, configuration or
- * internal error.
+ * internal error. `run` resolves later: with a status when the program could not start, or with
+ * `undefined` once it runs (the program owns its exit status from then on).
  */
 
 const COMMON = `  --root <dir>          project root; module IDs are relative to it (default: the current directory)
@@ -19,18 +21,21 @@ const COMMON = `  --root <dir>          project root; module IDs are relative to
   -h, --help            show this help`;
 
 const HELP: Record<string, string> = {
+  run: RUN_HELP,
   main: `Usage: hotstate <command> [options]
 
 Commands:
-  check      compare the state schema of the sources with the committed snapshot and migrations (read-only)
+  check      compare the state schema of the sources with the committed snapshot and migrations (changes no project file)
   migrate    write migration stubs for unsafe state changes and update the snapshot
+  run        run a Node program, applying every saved change to it in-process (hot updates)
 
 Run \`hotstate <command> --help\` for the options of a command.
 `,
   check: `Usage: hotstate check [options]
 
 Reads the state (module let/var, kept consts, class fields) of every module with the TypeScript
-checker and compares it with the committed snapshot and the migrations. Writes nothing.
+checker and compares it with the committed snapshot and the migrations. Changes no project file;
+it keeps a cache of each module's analysis in node_modules/.cache/hotstate (delete it at will).
 
 Options:
   --format <format>     text (default), json or github (GitHub Actions annotations)
@@ -59,8 +64,12 @@ const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export function main(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; env: NodeJS.ProcessEnv; cwd: string }): number {
+export function main(
+  argv: string[],
+  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; env: NodeJS.ProcessEnv; cwd: string },
+): number | Promise<number | undefined> {
   const [command, ...rest] = argv;
+  if (command === 'run') return run(rest, io);
   const fail = (message: string, help?: string): number => {
     io.stderr.write(`hotstate: ${message}\n${help !== undefined ? `\n${help}` : ''}`);
     return 2;

@@ -112,15 +112,16 @@ export function packSchema(schema: ModuleSchema): string {
 export function unpackSchema(packed: string): ModuleSchema {
   type Packed = [string, number, number, (string | 0)?, string?];
   const [bindings, classes] = JSON.parse(packed) as [Packed[], Array<[string, number, Packed[]]>];
-  const optional = (type: string | 0 | undefined, init: string | undefined): { type?: string; init?: string } => ({
-    ...(type !== undefined && type !== 0 ? { type } : {}),
-    ...(init !== undefined ? { init } : {}),
-  });
+  const withTypeAndInit = <T extends { type?: string; init?: string }>(entry: T, type: string | 0 | undefined, init: string | undefined): T => {
+    if (type !== undefined && type !== 0) entry.type = type;
+    if (init !== undefined) entry.init = init;
+    return entry;
+  };
   return {
-    bindings: bindings.map(([name, kind, line, type, init]) => ({ name, kind: KINDS[kind]!, ...optional(type, init), line })),
+    bindings: bindings.map(([name, kind, line, type, init]) => withTypeAndInit<BindingSchema>({ name, kind: KINDS[kind]!, line }, type, init)),
     classes: classes.map(([name, line, fields]) => ({
       name,
-      fields: fields.map(([field, isStatic, fieldLine, type, init]) => ({ name: field, static: isStatic === 1, ...optional(type, init), line: fieldLine })),
+      fields: fields.map(([field, isStatic, fieldLine, type, init]) => withTypeAndInit<FieldSchema>({ name: field, static: isStatic === 1, line: fieldLine }, type, init)),
       line,
     })),
   };
