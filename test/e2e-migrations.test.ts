@@ -1,0 +1,120 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { hotstate } from '../plugin/vite.ts';
+import { launchChromium } from './browser.ts';
+
+/**
+ * Migrations in a real Chromium page: the page's runtime applies a module's migration during the
+ * hot update, without a reload; one that needs live instances is refused there, with the reason.
+ */
+const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-e2e-migrations-')));
+let server: ViteDevServer;
+let browser: Browser;
+let page: Page;
+const reports: string[] = [];
+let lastWrite = 0;
+
+async function write(name: string, content: string): Promise<void> {
+  const wait = lastWrite + 200 - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+  writeFileSync(path.join(root, name), content);
+  lastWrite = Date.now();
+}
+
+/** Waits for the page's next update report (console group title plus its lines) matching `pattern`. */
+async function report(pattern: RegExp): Promise<string> {
+  const seen = reports.length;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const found = reports.slice(seen).find((r) => pattern.test(r));
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`no report matching ${pattern}; got: ${reports.join(' | ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const STORE = `
+export class Item {
+  done: boolean = false;
+  constructor(public title: string) {}
+}
+export let items: Item[] = [new Item('a'), new Item('b')];
+export let total: number = 0;
+export function add(n: number): void { total += n; }
+`;
+
+const migration = (covers: string, body: string): string => `export const migration = {
+  module: 'src/store.ts',
+  covers: { ${covers} },
+  ${body}
+};
+`;
+
+beforeAll(async () => {
+  writeFileSync(path.join(root, 'index.html'), '<!doctype html><script type="module" src="/src/main.ts"></script>\n');
+  mkdirSync(path.join(root, 'src'));
+  writeFileSync(path.join(root, 'src/main.ts'), `import * as store from './store.ts';\n(window as any).store = store;\n`);
+  writeFileSync(path.join(root, 'src/store.ts'), STORE);
+  server = await createServer({ root, configFile: false, logLevel: 'silent', server: { port: 0 }, plugins: [hotstate({ onIncompatible: 'reject', stubs: false })] });
+  await server.listen();
+  browser = await launchChromium();
+  page = await browser.newPage();
+  // A report is logged as one collapsed group: its title, then its lines (and a warning for failures).
+  page.on('console', (message) => {
+    if (message.type() === 'startGroupCollapsed' && message.text().startsWith('[hotstate] ')) reports.push(message.text());
+    else if (reports.length > 0 && (message.type() === 'log' || message.type() === 'warning')) reports[reports.length - 1] += `\n${message.text()}`;
+  });
+  await page.goto(server.resolvedUrls!.local[0]!);
+  await page.waitForFunction(() => (window as any).store !== undefined);
+  await page.evaluate(() => ((window as any).marker = 'no reload'));
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('the page applies a migration during the update that changes the type', async () => {
+  await page.evaluate(() => (window as any).store.add(5));
+  // Written before the change: the module imports it from now on, and nothing is migrated yet.
+  const brought = report(/src\/store\.ts/);
+  await write('hotstate/migrations/0001-total.ts', migration(`total: { from: 'number', to: 'string', source: { from: ': number', to: ': string' } }`, `state(old: { total: number }) { return { total: \`\${old.total} points\` }; },`));
+  expect(await brought).not.toContain('migrated');
+
+  const applied = report(/src\/store\.ts/);
+  await write('src/store.ts', STORE.replace('export let total: number = 0;', "export let total: string = '';").replace('total += n;', 'total += String(n);'));
+  expect(await applied).toContain('* total: migrated (by hotstate/migrations/0001-total.ts)');
+  expect(await page.evaluate(() => (window as any).store.total)).toBe('5 points');
+  expect(await page.evaluate(() => (window as any).marker)).toBe('no reload');
+}, 60_000);
+
+test('a migration of live instances is refused in a page, which cannot reach them; state stays', async () => {
+  await page.evaluate(() => ((window as any).store.items[1].done = true));
+  const brought = report(/src\/store\.ts/);
+  await write(
+    'hotstate/migrations/0002-status.ts',
+    migration(
+      `'Item.status': { from: 'boolean', to: 'string', renamedFrom: 'Item.done', source: { from: ': boolean', to: ': string' } }`,
+      `instances: { Item(old: { done: boolean }) { return { status: old.done ? 'closed' : 'open' }; } },`,
+    ),
+  );
+  await brought;
+  const refused = report(/src\/store\.ts/);
+  await write('src/store.ts', STORE.replace('export let total: number = 0;', "export let total: string = '';").replace('total += n;', 'total += String(n);').replace('done: boolean = false;', "status: string = 'open';"));
+  const text = await refused;
+  expect(text).toContain('update rejected');
+  expect(text).toContain('hotstate/migrations/0002-status.ts transforms every live `Item` instance, but this environment cannot reach live instances');
+  // The previous version keeps running with its state and its instances as they were.
+  expect(await page.evaluate(() => (window as any).store.items.map((item: any) => [item.title, item.done, 'status' in item]))).toEqual([
+    ['a', false, false],
+    ['b', true, false],
+  ]);
+  expect(await page.evaluate(() => (window as any).store.total)).toBe('5 points');
+  expect(await page.evaluate(() => (window as any).marker)).toBe('no reload');
+}, 60_000);
