@@ -142,7 +142,7 @@ function keyLiteral(member: Node): string | undefined {
 }
 
 /** Emits the class rewrites that need the walker's edits first (field initializer texts are sliced). */
-export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNames): void {
+export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNames, trackInstances = false): void {
   const { binding } = frame;
   const { node, statement, name } = binding;
   const members = node.body.body as Node[];
@@ -188,6 +188,8 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
   // Static initializers run before `C = alias = __hs.cls(...)`: give them the alias already.
   const registration = privatesRegistration(s, frame, names);
   s.appendLeft(node.body.start + 1, ` static { ${frame.alias} = this;${registration} }`);
+  // The first instance field: every instance registers itself before any of its own fields run.
+  if (trackInstances) s.appendLeft(node.body.start + 1, ` #${names.hs}_tracked = ${names.hs}.track(${nameLiteral}, this);`);
   if (!hasConstructor) {
     const construct = `if ${stale} return ${names.hs}.construct(${nameLiteral}, `;
     s.appendLeft(

@@ -49,6 +49,13 @@ export interface TransformOptions {
    */
   refresh?: boolean;
   /**
+   * Each instance of the module's classes registers itself with the runtime as it is constructed
+   * (a weak reference), so that a migration can reach every live instance where the heap cannot be
+   * asked: in a browser page. Costs a little on every `new`; hosts turn it on for pages only.
+   * @default false
+   */
+  trackInstances?: boolean;
+  /**
    * The module's migrations, imported by the emitted code and handed to the runtime (see
    * `ModuleMeta.migrations`): `file` as reports name it (root-relative), `specifier` to import.
    */
@@ -115,7 +122,7 @@ export function createTransformer({ cacheSize = 32_000_000 }: { cacheSize?: numb
   return {
     stats,
     transform(code, options) {
-      const key = `${options.filename}\0${options.id}\0${options.onIncompatible ?? ''}\0${options.runtime ?? ''}\0${options.refresh === true}`;
+      const key = `${options.filename}\0${options.id}\0${options.onIncompatible ?? ''}\0${options.runtime ?? ''}\0${options.refresh === true}\0${options.trackInstances === true}`;
       const entry = entries.get(key);
       let built: Built | null | undefined;
       try {
@@ -181,7 +188,7 @@ function full(code: string, options: TransformOptions): Built | null {
   const analyses = groups.map((group) => analyzeUnit(group.statements, code, comments, line, inventoryOptions(options)));
   const facts = combineFacts(analyses.flat().map((analysis) => analysis.facts));
   const names = emittedNames(code, options);
-  const ctx: RewriteContext = { code, names, cells: facts.cells, exportedCells: facts.exportedCells, onceNames: facts.onceNames };
+  const ctx: RewriteContext = { code, names, cells: facts.cells, exportedCells: facts.exportedCells, onceNames: facts.onceNames, trackInstances: options.trackInstances === true };
   const units = instrumentUnits(groups, analyses, ctx, undefined, line);
   return finish(code, options, { head, hashbangEnd, units, names, facts });
 }
@@ -286,7 +293,7 @@ function incremental(entry: Entry, code: string, options: TransformOptions): Bui
   const names = emittedNames(code, options);
   // The units kept were instrumented for the same state names.
   if (names.hs !== entry.prefix || contextOf(facts) !== entry.context) return undefined;
-  const ctx: RewriteContext = { code, names, cells: facts.cells, exportedCells: facts.exportedCells, onceNames: facts.onceNames };
+  const ctx: RewriteContext = { code, names, cells: facts.cells, exportedCells: facts.exportedCells, onceNames: facts.onceNames, trackInstances: options.trackInstances === true };
   const units: Unit[] = [];
   for (const piece of pieces) {
     if ('line' in piece) units.push(piece);
@@ -311,6 +318,7 @@ function finish(
     schema,
     onIncompatible: options.onIncompatible ?? 'reset',
     staleGlobal: names.staleGlobal,
+    ...(options.trackInstances === true ? { trackInstances: true as const } : {}),
   };
   const preludeText = prelude(names, meta, facts, options.runtime ?? RUNTIME_SPECIFIER, options.migrations ?? []);
   // After a hashbang line, which must stay first.

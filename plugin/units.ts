@@ -32,6 +32,8 @@ export interface RewriteContext {
   cells: Set<string>;
   exportedCells: Set<string>;
   onceNames: Set<string>;
+  /** Classes register each instance as it is constructed (`TransformOptions.trackInstances`). */
+  trackInstances: boolean;
 }
 
 /**
@@ -268,7 +270,7 @@ function rewriteUnit(
     const local = specifier.local.name as string;
     if (ctx.cells.has(local)) s.overwrite(specifier.start, specifier.end, `${names.mirror(local)} as ${code.slice(specifier.exported.start, specifier.exported.end)}`);
   }
-  for (const frame of frames.values()) rewriteClass(s, frame, names);
+  for (const frame of frames.values()) rewriteClass(s, frame, names, ctx.trackInstances);
   for (const fn of functions) rewriteFunction(s, fn, names, code);
   for (const declaration of state) rewriteState(s, declaration, names, ctx.exportedCells, code);
   for (const nested of nestedVars(statements)) rewriteNestedVar(s, nested.declaration, nested.position, asiGuard(nested.declaration.start));

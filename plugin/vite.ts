@@ -118,6 +118,8 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
             onIncompatible: options.onIncompatible ?? 'reset',
             // Fast Refresh runs in the page only; the SSR module runner keeps one identity per function.
             refresh: reactRefresh && this.environment.config.consumer === 'client',
+            // A page cannot ask its heap for live instances (Node can): they register as they are made.
+            trackInstances: this.environment.config.consumer === 'client',
           });
           if (result === null) return null;
           for (const diagnostic of result.diagnostics) {

@@ -25,7 +25,7 @@
  */
 
 /** Bumped whenever emitted code and runtime would disagree about anything below. */
-export const CONTRACT_VERSION = 3;
+export const CONTRACT_VERSION = 4;
 
 /** The module specifier the emitted code imports the runtime from. */
 export const RUNTIME_SPECIFIER = 'hotstate/runtime';
@@ -148,6 +148,11 @@ export interface ModuleMeta {
    */
   staleGlobal: string;
   /**
+   * Instances of this module's classes register themselves as they are constructed (emitted for
+   * browser pages, which cannot ask the heap for live instances): `__hs.track("C", this)`.
+   */
+  trackInstances?: true;
+  /**
    * The module's implemented migrations (files in the migrations folder whose `module` is this
    * module), imported by the emitted code so that editing one is a hot update of the module:
    * `migrations: [{ file: "hotstate/migrations/0001-count.ts", migration: __hs_migration_0 }]`.
@@ -255,6 +260,8 @@ export interface EmittedVersion {
   staticFresh(className: string, name: string): boolean;
   /** `once(...)` imported from `hotstate/runtime`, routed to the module: `__hs.once(...)`. */
   once(key: string, setup: () => void | (() => void), deps?: readonly unknown[]): void;
+  /** A class's first instance field, where `trackInstances` is on: `#__hs_tracked = __hs.track("C", this)`. */
+  track(className: string, instance: object): undefined;
   /** The module's last statement. */
   commit(): void;
 }

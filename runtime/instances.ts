@@ -4,7 +4,9 @@
  * down every `new` (a `WeakRef` per instance measured ~70× slower construction), so instead the
  * heap is asked, once, through the V8 inspector's `Runtime.queryObjects`. That exists in Node
  * (and so in Vite's module runner), reached through `process.getBuiltinModule` so that this file
- * imports nothing and still loads in a browser, where `liveInstances` returns `undefined`.
+ * imports nothing and still loads in a browser, where `liveInstances` returns `undefined`; there,
+ * instances register as they are constructed instead (`Lineage.liveInstances`, emitted only for
+ * pages).
  *
  * The cost is a full garbage collection and a walk of the heap: milliseconds for small heaps,
  * about a quarter second for a heap of half a million objects.

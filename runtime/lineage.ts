@@ -89,8 +89,27 @@ export class Lineage implements MigrationSource {
     return this.privates.get(cls)?.get(name, o);
   }
 
-  liveInstances(proto: object): object[] | undefined {
-    return liveInstances(proto);
+  /**
+   * Every live instance of class `className` (whose prototype is `proto`): asked of the heap where
+   * that is possible (Node), else the ones that registered as they were constructed (browser
+   * pages, `ModuleMeta.trackInstances`); `undefined` where neither is possible.
+   */
+  liveInstances(className: string, proto: object): object[] | undefined {
+    const fromHeap = liveInstances(proto);
+    if (fromHeap !== undefined || this.current?.meta.trackInstances !== true) return fromHeap;
+    const tracked = this.#tracked.get(className) ?? [];
+    const live = tracked.map((ref) => ref.deref()).filter((o): o is object => o !== undefined);
+    if (live.length < tracked.length) this.#tracked.set(className, live.map((o) => new WeakRef(o)));
+    return live;
+  }
+
+  /** Instances of each class, registered as they were constructed (see `liveInstances`). */
+  readonly #tracked: Map<string, Array<WeakRef<object>>> = new Map();
+
+  track(className: string, instance: object): void {
+    let list = this.#tracked.get(className);
+    if (list === undefined) this.#tracked.set(className, (list = []));
+    list.push(new WeakRef(instance));
   }
 
   report(report: UpdateReport): void {
@@ -470,6 +489,12 @@ export class Version implements EmittedVersion {
     }
   }
 
+  /** Emitted as a class's first instance field where `trackInstances` is on. */
+  track(className: string, instance: object): undefined {
+    this.lineage.track(className, instance);
+    return undefined;
+  }
+
   /** The last statement of every instrumented module: the new version is complete. */
   commit(): void {
     const lineage = this.lineage;
@@ -506,8 +531,8 @@ export class Version implements EmittedVersion {
       }
     }
     const entries = this.#plan.entries.map((entry) => ({ ...entry }));
-    for (const { proto, keys, labels } of this.#sweeps) {
-      const instances = liveInstances(proto);
+    for (const { className, proto, keys, labels } of this.#sweeps) {
+      const instances = lineage.liveInstances(className, proto);
       for (const label of labels) {
         const entry = entries.find((e) => e.name === label);
         if (entry === undefined) continue;

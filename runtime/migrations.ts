@@ -200,7 +200,7 @@ export interface MigrationSource {
   stableClass(name: string): object | undefined;
   readPrivate(cls: string, name: string, o: object): unknown;
   /** Every live instance of a class, or `undefined` where the heap cannot be asked. */
-  liveInstances(proto: object): object[] | undefined;
+  liveInstances(className: string, proto: object): object[] | undefined;
 }
 
 /**
@@ -233,7 +233,7 @@ export function captureOld(source: MigrationSource, chain: MigrationModule[], be
   for (const cls of classesTouched(chain, 'instances')) {
     const stable = source.stableClass(cls) as { prototype: object } | undefined;
     if (stable === undefined) continue;
-    const live = source.liveInstances(stable.prototype);
+    const live = source.liveInstances(cls, stable.prototype);
     if (live === undefined) {
       const files = chain.filter((m) => m.migration.instances?.[cls] !== undefined).map((m) => m.file);
       throw new HotstateError(
