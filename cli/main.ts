@@ -6,6 +6,7 @@ import { checkProject } from './check.ts';
 import { render, useColor, type Format } from './findings.ts';
 import { migrateProject, parseRename, UsageError } from './migrate.ts';
 import { DEFAULT_MIGRATIONS, DEFAULT_SNAPSHOT, projectOptions, readProject } from './project.ts';
+import { instrument, INSTRUMENT_HELP } from './instrument.ts';
 import { run, RUN_HELP } from './run.ts';
 
 /**
@@ -22,12 +23,14 @@ const COMMON = `  --root <dir>          project root; module IDs are relative to
 
 const HELP: Record<string, string> = {
   run: RUN_HELP,
+  instrument: INSTRUMENT_HELP,
   main: `Usage: hotstate <command> [options]
 
 Commands:
   check      compare the state schema of the sources with the committed snapshot and migrations (changes no project file)
   migrate    write migration stubs for unsafe state changes and update the snapshot
   run        run a Node program, applying every saved change to it in-process (hot updates)
+  instrument instrument JavaScript a compiler already emitted (tsc, including TypeScript 7), chaining its source maps
 
 Run \`hotstate <command> --help\` for the options of a command.
 `,
@@ -70,6 +73,7 @@ export function main(
 ): number | Promise<number | undefined> {
   const [command, ...rest] = argv;
   if (command === 'run') return run(rest, io);
+  if (command === 'instrument') return instrument(rest, io);
   const fail = (message: string, help?: string): number => {
     io.stderr.write(`hotstate: ${message}\n${help !== undefined ? `\n${help}` : ''}`);
     return 2;
