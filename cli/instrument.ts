@@ -19,7 +19,7 @@ import { RUNTIME_SPECIFIER, type IncompatiblePolicy } from '../runtime/contract.
  *   the exit status is 1.
  */
 
-export const INSTRUMENT_HELP = `Usage: hotstate instrument [options] <dir>
+export const INSTRUMENT_HELP: string = `Usage: hotstate instrument [options] <dir>
 
 Instruments the JavaScript a compiler already emitted (tsc, including TypeScript 7, esbuild, swc…):
 every .js and .mjs file under <dir> (not node_modules, not files with \`// @hotstate ignore\`), in
