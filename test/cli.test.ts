@@ -1,15 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { buildCli, removeCliBuild, repo, type Repo } from './cli.ts';
+import { describe, expect, test } from 'vitest';
+import { cliTests, type Repo } from './cli.ts';
 
+const cli = cliTests();
 let project: Repo | undefined;
-afterEach(() => {
-  project?.remove();
-  project = undefined;
-});
-beforeAll(() => buildCli(), 120_000);
-afterAll(() => removeCliBuild());
 
 const COUNTER_V1 = `export interface Item {
   id: number;
@@ -43,7 +38,7 @@ const json = (p: Repo, args: string[] = []) => {
 
 describe('hotstate check / migrate: a project over a series of commits', { timeout: 180_000 }, () => {
   test('add, retype, rename and remove state; stubs, snapshot and exit codes', () => {
-    project = repo({ 'src/counter.ts': COUNTER_V1 });
+    project = cli.repo({ 'src/counter.ts': COUNTER_V1 });
     const p = project;
 
     // No snapshot yet: a finding that says what to do.
@@ -194,7 +189,7 @@ describe('hotstate check / migrate: a project over a series of commits', { timeo
   });
 
   test('a required property added to an interface in state, and an array element type change, are incompatible', () => {
-    project = repo({ 'src/counter.ts': COUNTER_V1 });
+    project = cli.repo({ 'src/counter.ts': COUNTER_V1 });
     const p = project;
     p.hotstate(['migrate']);
     p.write({ 'src/counter.ts': COUNTER_V1.replace('  title: string;\n}', '  title: string;\n  owner: string;\n}') });
@@ -212,7 +207,7 @@ describe('hotstate check / migrate: a project over a series of commits', { timeo
   });
 
   test('snapshots of two branches that change different state merge without conflicts', () => {
-    project = repo({ 'src/a.ts': `let a = 1;\n`, 'src/b.ts': `let b = 1;\n` });
+    project = cli.repo({ 'src/a.ts': `let a = 1;\n`, 'src/b.ts': `let b = 1;\n` });
     const p = project;
     p.hotstate(['migrate']);
     p.commit('snapshot');
@@ -229,7 +224,7 @@ describe('hotstate check / migrate: a project over a series of commits', { timeo
   });
 
   test('a suspected rename is never written out unconfirmed; static fields are migrated once per class', () => {
-    project = repo({ 'src/a.ts': `let count = 0;\nexport class Task {\n  static made: number = 0;\n  title = '';\n}\nexport const bump = () => ++count;\n` });
+    project = cli.repo({ 'src/a.ts': `let count = 0;\nexport class Task {\n  static made: number = 0;\n  title = '';\n}\nexport const bump = () => ++count;\n` });
     const p = project;
     p.hotstate(['migrate']);
     p.write({ 'src/a.ts': `let hits = 0;\nexport class Task {\n  static made: string = '';\n  title = '';\n}\nexport const bump = () => ++hits;\n` });
@@ -247,7 +242,7 @@ describe('hotstate check / migrate: a project over a series of commits', { timeo
   });
 
   test('types from packages are named by their path inside node_modules, never by a machine path', () => {
-    project = repo({
+    project = cli.repo({
       'node_modules/pkg/package.json': JSON.stringify({ name: 'pkg', types: 'index.d.ts' }),
       'node_modules/pkg/index.d.ts': 'export declare class Thing { size: number }\n',
       'src/a.ts': `import { Thing } from 'pkg';\nexport let thing: Thing | null = null;\n`,
@@ -261,7 +256,7 @@ describe('hotstate check / migrate: a project over a series of commits', { timeo
   });
 
   test('formats: github annotations; colors follow NO_COLOR and FORCE_COLOR', () => {
-    project = repo({ 'src/a.ts': `let n: number = 1;\nexport const read = () => n;\n` });
+    project = cli.repo({ 'src/a.ts': `let n: number = 1;\nexport const read = () => n;\n` });
     const p = project;
     p.hotstate(['migrate']);
     p.write({ 'src/a.ts': `let n: string = '1';\nexport const read = () => n;\n` });
@@ -276,7 +271,7 @@ describe('hotstate check / migrate: a project over a series of commits', { timeo
   });
 
   test('a corrupt snapshot is a finding; bad usage and configuration exit 2', () => {
-    project = repo({ 'src/a.ts': `let n = 1;\n` });
+    project = cli.repo({ 'src/a.ts': `let n = 1;\n` });
     const p = project;
     p.hotstate(['migrate']);
     p.write({ 'hotstate/schema.json': p.read('hotstate/schema.json').replace('        "n": {', '<<<<<<< HEAD\n        "n": {') });

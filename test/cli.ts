@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /**
  * The `hotstate` CLI as users run it: compiled to JavaScript, started as a subprocess in a
@@ -84,5 +85,25 @@ export function repo(files: Record<string, string>): Repo {
       return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
     },
     remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * For a test file that runs the built CLI: builds it once for the file and removes it after, and
+ * removes every repository a test made with `repo` when that test ends.
+ */
+export function cliTests(): { repo: typeof repo } {
+  const made: Repo[] = [];
+  beforeAll(() => buildCli(), 120_000);
+  afterAll(() => removeCliBuild());
+  afterEach(() => {
+    for (const created of made.splice(0)) created.remove();
+  });
+  return {
+    repo: (files) => {
+      const created = repo(files);
+      made.push(created);
+      return created;
+    },
   };
 }

@@ -4,20 +4,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSync } from 'oxc-parser';
 import { SourceMapConsumer } from 'source-map-js';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { buildCli, removeCliBuild, repo, type Repo } from './cli.ts';
+import { describe, expect, test } from 'vitest';
+import { cliTests, type Repo } from './cli.ts';
 
 /** `hotstate instrument` on what the repository's tsc emits, run as users run it. */
 
 const TSC = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'), 'node_modules', 'typescript', 'bin', 'tsc');
 
+const cli = cliTests();
 let project: Repo | undefined;
-afterEach(() => {
-  project?.remove();
-  project = undefined;
-});
-beforeAll(() => buildCli(), 120_000);
-afterAll(() => removeCliBuild());
 
 const COUNTER = `export interface Item {
   id: number;
@@ -47,7 +42,7 @@ const FILES = {
 
 /** A project compiled by tsc (`sourceMap: true`) into dist/. */
 function compiled(): Repo {
-  project = repo(FILES);
+  project = cli.repo(FILES);
   execFileSync(process.execPath, [TSC, '-p', path.join(project.root, 'tsconfig.json')], { cwd: project.root, stdio: 'pipe' });
   return project;
 }
@@ -168,7 +163,7 @@ describe('hotstate instrument', () => {
   }, 60_000);
 
   test('usage: --help, a missing folder, a bad option', () => {
-    project = repo({});
+    project = cli.repo({});
     const help = project.hotstate(['instrument', '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('Usage: hotstate instrument [options] <dir>');
