@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
 import { moduleId } from '../plugin/module-id.ts';
 import { transform } from '../plugin/transform.ts';
-import { RUNTIME_SPECIFIER, type IncompatiblePolicy } from '../runtime/contract.ts';
+import { isIncompatiblePolicy, RUNTIME_SPECIFIER, type IncompatiblePolicy } from '../runtime/contract.ts';
 
 /**
  * `hotstate instrument <dir>`: instruments JavaScript that a compiler already emitted (tsc, tsc 7,
@@ -42,7 +42,6 @@ Exit status: 0 done, 1 some files could not be parsed (the others are written), 
 
 /** The first thing the transform emits (after a hashbang): how an instrumented file is recognised. */
 const MARKER = /^(#![^\n]*\n)?import \{ __hotstate as /;
-const POLICIES = ['reset', 'reject', 'keep'] as const;
 
 interface Io {
   stdout: NodeJS.WritableStream;
@@ -81,7 +80,7 @@ export function instrument(argv: string[], io: Io): number {
   const dir = path.resolve(io.cwd, positionals[0]!);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return usage(`instrument: no such folder: ${positionals[0]}.`);
   const policy = (values['on-incompatible'] ?? 'reset') as string;
-  if (!(POLICIES as readonly string[]).includes(policy)) return usage(`--on-incompatible ${policy}: expected reset, reject or keep.`);
+  if (!isIncompatiblePolicy(policy)) return usage(`--on-incompatible ${policy}: expected reset, reject or keep.`);
   const runtime = (values.runtime as string | undefined) ?? RUNTIME_SPECIFIER;
   if (runtime === '') return usage('--runtime: expected a module specifier.');
   const root = path.resolve(io.cwd, (values.root as string | undefined) ?? '.');
@@ -114,7 +113,7 @@ export function instrument(argv: string[], io: Io): number {
       continue;
     }
     try {
-      const result = instrumentFile(code, file, target, { id: moduleId(root, file), filename: show(file), runtime, onIncompatible: policy as IncompatiblePolicy });
+      const result = instrumentFile(code, file, target, { id: moduleId(root, file), filename: show(file), runtime, onIncompatible: policy });
       if (result === null) {
         copy();
         continue;

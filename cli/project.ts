@@ -4,7 +4,7 @@ import ts = require('typescript');
 import { assignability } from '../schema/assignable.ts';
 import { diffStates, type Change } from '../schema/diff.ts';
 import { extractProject, type Extracted } from '../schema/extract.ts';
-import { readMigrations, type MalformedMigration, type MigrationFile } from '../schema/migrations.ts';
+import { DEFAULT_MIGRATIONS, readMigrations, type MalformedMigration, type MigrationFile } from '../schema/migrations.ts';
 import { parseSnapshot, SnapshotError, type Snapshot } from '../schema/snapshot.ts';
 
 /** Where a project keeps its state schema snapshot and migrations; shared by `check` and `migrate`. */
@@ -16,7 +16,7 @@ export interface ProjectOptions {
 }
 
 export const DEFAULT_SNAPSHOT = 'hotstate/schema.json';
-export const DEFAULT_MIGRATIONS = 'hotstate/migrations';
+export { DEFAULT_MIGRATIONS };
 
 export function projectOptions(values: { root?: string | undefined; project?: string | undefined; snapshot?: string | undefined; migrations?: string | undefined }, cwd: string): ProjectOptions {
   const root = path.resolve(cwd, values.root ?? '.');

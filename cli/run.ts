@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger, ViteDevServer } from 'vite';
 import type { ModuleRunner } from 'vite/module-runner';
+import { isIncompatiblePolicy, LINEAGES_KEY, type IncompatiblePolicy } from '../runtime/contract.ts';
 
 /**
  * `hotstate run <entry> [-- args]`: runs a Node program under Vite's module runner with the
@@ -36,8 +37,6 @@ exit code (process.exitCode), or 130/143 if it set none. When the program's own 
 hotstate run keeps watching (like node --watch) until it is interrupted or calls process.exit().
 `;
 
-const POLICIES = ['reject', 'reset', 'keep'] as const;
-type Policy = (typeof POLICIES)[number];
 
 export interface RunOptions {
   entry: string;
@@ -45,7 +44,7 @@ export interface RunOptions {
   root: string;
   watch: string[];
   quiet: boolean;
-  onIncompatible: Policy;
+  onIncompatible: IncompatiblePolicy;
 }
 
 export class RunUsageError extends Error {}
@@ -80,7 +79,7 @@ export function parseRunArgs(argv: string[], cwd: string): RunOptions | 'help' {
   const entry = positionals[0];
   if (entry === undefined) throw new RunUsageError('run: missing the entry module (`hotstate run <entry.ts>`).');
   const policy = values['on-incompatible'] ?? 'reject';
-  if (!(POLICIES as readonly string[]).includes(policy)) throw new RunUsageError(`--on-incompatible ${policy}: expected reject, reset or keep.`);
+  if (!isIncompatiblePolicy(policy)) throw new RunUsageError(`--on-incompatible ${policy}: expected reject, reset or keep.`);
   const root = path.resolve(cwd, values.root ?? '.');
   const file = path.resolve(cwd, entry);
   if (!existsSync(file) || !statSync(file).isFile()) throw new RunUsageError(`run: no such file: ${entry}.`);
@@ -92,7 +91,7 @@ export function parseRunArgs(argv: string[], cwd: string): RunOptions | 'help' {
     root,
     watch: watch.length > 0 ? watch : [root],
     quiet: values.quiet === true,
-    onIncompatible: policy as Policy,
+    onIncompatible: policy,
   };
 }
 
@@ -194,7 +193,7 @@ export async function startProgram(options: RunOptions, stderr: NodeJS.WritableS
   const stop = (): void => {
     if (stopped) return;
     stopped = true;
-    const live = (globalThis as { [key: symbol]: Set<{ dispose(): void }> | undefined })[Symbol.for('hotstate.lineages')];
+    const live = (globalThis as { [LINEAGES_KEY]?: Set<{ dispose(): void }> })[LINEAGES_KEY];
     // Importers were created after what they import: clean them up first.
     for (const lineage of [...(live ?? [])].reverse()) {
       try {

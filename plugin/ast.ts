@@ -148,16 +148,20 @@ export const varNames = (node: Node | null | undefined): string[] => varIdentifi
  * the sibling (`a()\n(0, f.v)()` calls what `a()` returned). Adds the offsets inside `node` to `starts`.
  */
 export function asiHazards(node: Node, code: string, starts: Set<number> = new Set()): Set<number> {
-  const list =
-    node.type === 'Program' || node.type === 'BlockStatement' || node.type === 'StaticBlock' || node.type === 'ClassBody' || node.type === 'TSModuleBlock'
-      ? (node.body as Node[])
-      : node.type === 'SwitchCase'
-        ? (node.consequent as Node[])
-        : undefined;
-  if (list !== undefined) {
-    for (let i = 1; i < list.length; i++) if (!endsClosed(code, list[i - 1]!)) starts.add(list[i]!.start);
-  }
-  forEachChild(node, (child) => asiHazards(child, code, starts));
+  // One closure for the whole walk: this runs on every module.
+  const visit = (n: Node): void => {
+    const list =
+      n.type === 'Program' || n.type === 'BlockStatement' || n.type === 'StaticBlock' || n.type === 'ClassBody' || n.type === 'TSModuleBlock'
+        ? (n.body as Node[])
+        : n.type === 'SwitchCase'
+          ? (n.consequent as Node[])
+          : undefined;
+    if (list !== undefined) {
+      for (let i = 1; i < list.length; i++) if (!endsClosed(code, list[i - 1]!)) starts.add(list[i]!.start);
+    }
+    forEachChild(n, visit);
+  };
+  visit(node);
   return starts;
 }
 

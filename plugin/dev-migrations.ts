@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readMigrations, type MalformedMigration, type MigrationFile } from '../schema/migrations.ts';
+import { readMigrations, type MigrationFile } from '../schema/migrations.ts';
 import { moduleId } from './module-id.ts';
 
 /**
@@ -10,7 +10,9 @@ import { moduleId } from './module-id.ts';
  * one in, the `onIncompatible` policy applies.
  */
 export class MigrationFolder {
-  #read: { migrations: MigrationFile[]; malformed: MalformedMigration[] } | undefined;
+  #read: { migrations: MigrationFile[]; byModule: Map<string, MigrationFile[]> } | undefined;
+  /** The last change refreshed: each environment (page, SSR) handles the same watcher event. */
+  #refreshed: { file: string; timestamp: number; owners: string[] } | undefined;
 
   constructor(
     readonly root: string,
@@ -22,34 +24,41 @@ export class MigrationFolder {
     return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
   }
 
-  #files(): { migrations: MigrationFile[]; malformed: MalformedMigration[] } {
-    return (this.#read ??= readMigrations(this.dir));
+  #files(): { migrations: MigrationFile[]; byModule: Map<string, MigrationFile[]> } {
+    if (this.#read === undefined) {
+      const { migrations } = readMigrations(this.dir);
+      const byModule = new Map<string, MigrationFile[]>();
+      for (const migration of migrations) byModule.set(migration.module, [...(byModule.get(migration.module) ?? []), migration]);
+      this.#read = { migrations, byModule };
+    }
+    return this.#read;
   }
 
-  /** Re-reads the folder; returns the module IDs whose migrations may have changed. */
-  refresh(file: string): string[] {
+  /**
+   * Re-reads the folder after the watcher reported `file` (once per change, whichever environment
+   * asks first); returns the module IDs whose migrations may have changed: the file's module
+   * before and after.
+   */
+  refresh(file: string, timestamp: number): string[] {
+    const last = this.#refreshed;
+    if (last !== undefined && last.file === file && last.timestamp === timestamp) return last.owners;
     const owners = (): string[] => this.#files().migrations.filter((m) => path.resolve(m.file) === path.resolve(file)).map((m) => m.module);
     const before = owners();
     this.#read = undefined;
-    return [...new Set([...before, ...owners()])];
-  }
-
-  /** Malformed files in the folder, for the dev server's log. */
-  malformed(): MalformedMigration[] {
-    return this.#files().malformed;
+    const changed = [...new Set([...before, ...owners()])];
+    this.#refreshed = { file, timestamp, owners: changed };
+    return changed;
   }
 
   /** What the emitted code of module `id` imports: its implemented migrations, in file order. */
   forModule(id: string): Array<{ file: string; specifier: string }> {
-    return this.#files()
-      .migrations.filter((m) => m.module === id && m.notImplemented === undefined)
+    return (this.#files().byModule.get(id) ?? [])
+      .filter((m) => m.notImplemented === undefined)
       .map((m) => ({ file: moduleId(this.root, m.file), specifier: m.file }));
   }
 
   /** Stubs of module `id` that are not implemented yet (root-relative). */
   stubsOf(id: string): string[] {
-    return this.#files()
-      .migrations.filter((m) => m.module === id && m.notImplemented !== undefined)
-      .map((m) => moduleId(this.root, m.file));
+    return (this.#files().byModule.get(id) ?? []).filter((m) => m.notImplemented !== undefined).map((m) => moduleId(this.root, m.file));
   }
 }

@@ -37,8 +37,8 @@ export class StubWriter {
       const name = stubFileName(this.#folder.dir, `${id.replace(/\.[^./]+$/, '')}-${targets.join('-')}`);
       file = moduleId(this.#folder.root, path.join(this.#folder.dir, name));
       this.#pending.set(id, file);
-      const written = file;
-      setTimeout(() => void this.#write(id, name, written).finally(() => this.#pending.delete(id)), 0);
+      const stub = file;
+      setTimeout(() => void this.#write(id, name, stub).finally(() => this.#pending.delete(id)), 0);
     }
     const note = `migration stub ${file} (fill it in and save it to migrate)`;
     const named = new Set(targets);

@@ -167,6 +167,10 @@ function inventoryOptions(options: TransformOptions): InventoryOptions {
   return { refresh };
 }
 
+function rewriteContext(code: string, names: EmittedNames, facts: ModuleFacts, options: TransformOptions): RewriteContext {
+  return { code, names, cells: facts.cells, exportedCells: facts.exportedCells, onceNames: facts.onceNames, trackInstances: options.trackInstances === true };
+}
+
 /** The state names every unit's rewrites depend on, as one string. */
 function contextOf(facts: ModuleFacts): string {
   return [facts.cells, facts.exportedCells, facts.onceNames].map((names) => [...names].sort().join(',')).join('|');
@@ -185,12 +189,13 @@ function full(code: string, options: TransformOptions): Built | null {
   const hashbangEnd = hashbang ? hashbang.end : -1;
   const head = hashbang ? code.indexOf('\n', hashbang.end) + 1 || code.length : 0;
   const groups = groupStatements(program.body as unknown as Node[], code, head, code.length);
-  const analyses = groups.map((group) => analyzeUnit(group.statements, code, comments, line, inventoryOptions(options)));
+  const inventory = inventoryOptions(options);
+  const analyses = groups.map((group) => analyzeUnit(group.statements, code, comments, line, inventory));
   const facts = combineFacts(analyses.flat().map((analysis) => analysis.facts));
   const names = emittedNames(code, options);
-  const ctx: RewriteContext = { code, names, cells: facts.cells, exportedCells: facts.exportedCells, onceNames: facts.onceNames, trackInstances: options.trackInstances === true };
+  const ctx = rewriteContext(code, names, facts, options);
   const units = instrumentUnits(groups, analyses, ctx, undefined, line);
-  return finish(code, options, { head, hashbangEnd, units, names, facts });
+  return finish(code, options, { head, hashbangEnd, units, names, facts, context: contextOf(facts) });
 }
 
 /** A stretch of the new source: an earlier unit found again at `at`, or new text (empty when units were deleted). */
@@ -281,32 +286,34 @@ function incremental(entry: Entry, code: string, options: TransformOptions): Bui
   type Fresh = { groups: Group[]; analyses: StatementAnalysis[][] };
   const pieces: Array<Unit | Fresh> = [];
   let r = 0;
+  const inventory = inventoryOptions(options);
   for (const t of tiles) {
     if ('unit' in t) pieces.push(shiftUnit(t.unit, t.at - t.unit.start, line(t.at) - 1 - t.unit.line));
     else if (t.start < t.end) {
       const region = regions[r++]!;
       const groups = groupStatements(region.statements, code, region.start, region.end);
-      pieces.push({ groups, analyses: groups.map((group) => analyzeUnit(group.statements, code, comments, line, inventoryOptions(options))) });
+      pieces.push({ groups, analyses: groups.map((group) => analyzeUnit(group.statements, code, comments, line, inventory)) });
     }
   }
   const facts = combineFacts(pieces.flatMap((piece) => ('line' in piece ? [piece.facts] : piece.analyses.flat().map((analysis) => analysis.facts))));
   const names = emittedNames(code, options);
   // The units kept were instrumented for the same state names.
-  if (names.hs !== entry.prefix || contextOf(facts) !== entry.context) return undefined;
-  const ctx: RewriteContext = { code, names, cells: facts.cells, exportedCells: facts.exportedCells, onceNames: facts.onceNames, trackInstances: options.trackInstances === true };
+  const context = contextOf(facts);
+  if (names.hs !== entry.prefix || context !== entry.context) return undefined;
+  const ctx = rewriteContext(code, names, facts, options);
   const units: Unit[] = [];
   for (const piece of pieces) {
     if ('line' in piece) units.push(piece);
     else units.push(...instrumentUnits(piece.groups, piece.analyses, ctx, units.at(-1)?.lastChar, line));
   }
-  return finish(code, options, { head: entry.head, hashbangEnd: entry.hashbangEnd, units, names, facts });
+  return finish(code, options, { head: entry.head, hashbangEnd: entry.hashbangEnd, units, names, facts, context });
 }
 
 /** Puts the module together from its units: prelude, units, commit; source map; schema. */
 function finish(
   code: string,
   options: TransformOptions,
-  { head, hashbangEnd, units, names, facts }: { head: number; hashbangEnd: number; units: Unit[]; names: EmittedNames; facts: ModuleFacts },
+  { head, hashbangEnd, units, names, facts, context }: { head: number; hashbangEnd: number; units: Unit[]; names: EmittedNames; facts: ModuleFacts; context: string },
 ): Built {
   const schema: ModuleSchema = {
     bindings: facts.bindings,
@@ -336,7 +343,7 @@ function finish(
   );
   const map = new SourceMap({ sources: [options.filename.split(/[/\\]/).join('/')], sourcesContent: [code], names: [], mappings });
   return {
-    entry: { code, head, hashbangEnd, units, prefix: names.hs, context: contextOf(facts), size },
+    entry: { code, head, hashbangEnd, units, prefix: names.hs, context, size },
     result: { code: out, map, schema, diagnostics: units.flatMap((unit) => unit.diagnostics) },
   };
 }

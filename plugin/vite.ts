@@ -144,12 +144,12 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
     // transform of the same URL). A failure is left to that request, which reports it as usual.
     // Only for the browser: a module runner takes a transform result the server already holds as
     // a sign that its own copy is current (`fetchModule`'s `cached`), and would keep the old code.
-    hotUpdate({ type, file, modules }) {
+    hotUpdate({ type, file, modules, timestamp }) {
       // A migration written, completed or removed: the modules it is for import a different list
       // of migrations now, so they are transformed again and updated.
       if (migrations.contains(file)) {
         const targets = migrations
-          .refresh(file)
+          .refresh(file, timestamp)
           .flatMap((id) => [...(this.environment.moduleGraph.getModulesByFile(path.resolve(config.root, id)) ?? [])]);
         return [...new Set([...modules, ...targets])];
       }

@@ -36,6 +36,9 @@ export const RUNTIME_EXPORT = '__hotstate';
 /** Key under which a module's lineage is kept in `import.meta.hot.data`. */
 export const HOT_DATA_KEY = '__hotstate';
 
+/** Key of the realm-wide set of live lineages on `globalThis` (a host disposes them all on exit). */
+export const LINEAGES_KEY: unique symbol = Symbol.for('hotstate.lineages');
+
 /** Custom event the runtime sends to the dev server after each update (client → server). */
 export const REPORT_EVENT = 'hotstate:report';
 
@@ -43,7 +46,12 @@ export const REPORT_EVENT = 'hotstate:report';
 export const UPDATE_EVENT = 'hotstate:update';
 
 /** What to do with a binding or field whose declared type changed incompatibly. */
-export type IncompatiblePolicy = 'reset' | 'reject' | 'keep';
+export const INCOMPATIBLE_POLICIES = ['reset', 'reject', 'keep'] as const;
+export type IncompatiblePolicy = (typeof INCOMPATIBLE_POLICIES)[number];
+
+export function isIncompatiblePolicy(value: string): value is IncompatiblePolicy {
+  return (INCOMPATIBLE_POLICIES as readonly string[]).includes(value);
+}
 
 /** How a module-level declaration is treated. */
 export type BindingKind =

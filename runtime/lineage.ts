@@ -1,6 +1,7 @@
 import { Cell, MirroredCell, type StateCell } from './cell.ts';
 import { realTarget, snapshotClass, standInFor, upgradeClass, type ClassSnapshot } from './classes.ts';
 import {
+  LINEAGES_KEY,
   REPORT_EVENT,
   type EmittedVersion,
   type MigrationModule,
@@ -14,7 +15,8 @@ import { ClassPrivates, type PrivateAccess } from './privates.ts';
 import { runSetup, sameDeps, type OnceRecord, type Setup } from './once.ts';
 import { logReport } from './report.ts';
 import { isPast, runMigrations, type Captured, type Computed, type MigrationSource } from './migrations.ts';
-import { classFields, fieldKey, type UpdatePlan } from './schema-diff.ts';
+import type { UpdatePlan } from './schema-diff.ts';
+import { classFields, fieldKey, isState } from './schema.ts';
 
 /**
  * The part of Vite's `import.meta.hot` the runtime uses. Passing it in (rather than reading a
@@ -97,10 +99,10 @@ export class Lineage implements MigrationSource {
   liveInstances(className: string, proto: object): object[] | undefined {
     const fromHeap = liveInstances(proto);
     if (fromHeap !== undefined || this.current?.meta.trackInstances !== true) return fromHeap;
-    const tracked = this.#tracked.get(className) ?? [];
-    const live = tracked.map((ref) => ref.deref()).filter((o): o is object => o !== undefined);
-    if (live.length < tracked.length) this.#tracked.set(className, live.map((o) => new WeakRef(o)));
-    return live;
+    // Drops the references to collected instances on the way.
+    const tracked = (this.#tracked.get(className) ?? []).filter((ref) => ref.deref() !== undefined);
+    this.#tracked.set(className, tracked);
+    return tracked.map((ref) => ref.deref()!);
   }
 
   /** Instances of each class, registered as they were constructed (see `liveInstances`). */
@@ -110,7 +112,16 @@ export class Lineage implements MigrationSource {
     let list = this.#tracked.get(className);
     if (list === undefined) this.#tracked.set(className, (list = []));
     list.push(new WeakRef(instance));
+    // Bounded between updates: when the list doubled since its last pruning, drop collected ones.
+    if (list.length >= 2 * (this.#pruned.get(className) ?? 512)) {
+      const live = list.filter((ref) => ref.deref() !== undefined);
+      this.#tracked.set(className, live);
+      this.#pruned.set(className, Math.max(512, live.length));
+    }
   }
+
+  /** Per class, how many tracked instances were alive at the last pruning. */
+  readonly #pruned: Map<string, number> = new Map();
 
   report(report: UpdateReport): void {
     this.hot?.send(REPORT_EVENT, report);
@@ -128,14 +139,14 @@ export class Lineage implements MigrationSource {
 }
 
 /**
- * Every live lineage of this realm, in creation order, at `globalThis[Symbol.for('hotstate.lineages')]`:
+ * Every live lineage of this realm, in creation order, at `globalThis[LINEAGES_KEY]`:
  * a host that ends the program (`hotstate run` on SIGINT/SIGTERM) calls `dispose()` on each to run
  * the `once` cleanups of every loaded module. A global, because the runtime inside Vite's module
  * runner is another module instance than the host's.
  */
 function lineages(): Set<Lineage> {
-  const registry = globalThis as { [key: symbol]: Set<Lineage> | undefined };
-  return (registry[Symbol.for('hotstate.lineages')] ??= new Set());
+  const registry = globalThis as { [LINEAGES_KEY]?: Set<Lineage> };
+  return (registry[LINEAGES_KEY] ??= new Set());
 }
 
 /**
@@ -221,16 +232,18 @@ export class Version implements EmittedVersion {
   abandonIfPending(): void {
     const lineage = this.lineage;
     if (lineage.pending !== this) return;
-    this.rollback();
-    lineage.failureReported = true;
-    lineage.report({
-      id: lineage.id,
-      status: 'rolled-back',
-      entries: [],
-      error: this.#isUpdate
+    this.#abandon(
+      this.#isUpdate
         ? 'the new version threw while evaluating (see the error above); the previous version keeps running with its state'
         : 'the module threw while loading for the first time (see the error above); nothing was kept',
-    });
+    );
+  }
+
+  /** Rolls back and reports why (so that the accept callback, `settle`, stays quiet). */
+  #abandon(error: string): void {
+    this.rollback();
+    this.lineage.failureReported = true;
+    this.lineage.report({ id: this.lineage.id, status: 'rolled-back', entries: [], error });
   }
 
   /**
@@ -508,13 +521,14 @@ export class Version implements EmittedVersion {
     this.#undo.length = 0;
     this.#resolveSettled();
 
-    const stateNames = new Set(this.meta.schema.bindings.filter((b) => b.kind === 'state' || b.kind === 'reset').map((b) => b.name));
+    const stateNames = new Set(this.meta.schema.bindings.filter(isState).map((b) => b.name));
     for (const [name, cell] of lineage.cells) {
       if (stateNames.has(name)) cell.fresh = false;
       else lineage.cells.delete(name);
     }
+    const applied = new Set(this.#plan.migrations.chain.map((m) => m.file));
     for (const { file, migration } of this.meta.migrations ?? []) {
-      if (this.#plan.migrations.chain.some((applied) => applied.file === file) || isPast(migration, this.meta.schema)) lineage.settledMigrations.add(file);
+      if (!lineage.settledMigrations.has(file) && (applied.has(file) || isPast(migration, this.meta.schema))) lineage.settledMigrations.add(file);
     }
     if (migrated !== undefined) for (const [name, value] of Object.entries(migrated.state)) lineage.cells.get(name)!.v = value;
 
@@ -573,10 +587,7 @@ export class Version implements EmittedVersion {
     try {
       return runMigrations(this.meta.id, chain, this.#captured, this.meta.schema);
     } catch (error) {
-      const lineage = this.lineage;
-      this.rollback();
-      lineage.failureReported = true;
-      lineage.report({ id: lineage.id, status: 'rolled-back', entries: [], error: error instanceof Error ? error.message : String(error) });
+      this.#abandon(error instanceof Error ? error.message : String(error));
       throw error;
     }
   }

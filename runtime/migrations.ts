@@ -7,6 +7,7 @@ import {
   type ModuleSchema,
 } from './contract.ts';
 import { HotstateError } from './errors.ts';
+import { classFields, fieldKey, isState } from './schema.ts';
 
 /**
  * Migrations at run time: which of a module's migrations an update applies, and running them.
@@ -35,13 +36,12 @@ export function parseTarget(label: string): Target {
 
 /** The store key of a target, as `planUpdate` keys resets: `count`, `C.x`, `C.static.x`. */
 export function targetStoreKey(target: Target): string {
-  if (target.kind === 'binding') return target.name;
-  return target.static ? `${target.cls}.static.${target.name}` : `${target.cls}.${target.name}`;
+  return target.kind === 'binding' ? target.name : fieldKey(target.cls, target);
 }
 
 function lookup(schema: ModuleSchema, target: Target): BindingSchema | FieldSchema | undefined {
-  if (target.kind === 'binding') return schema.bindings.find((b) => b.name === target.name && (b.kind === 'state' || b.kind === 'reset'));
-  return schema.classes.find((c) => c.name === target.cls)?.fields.find((f) => f.name === target.name && f.static === target.static);
+  if (target.kind === 'binding') return schema.bindings.find((b) => b.name === target.name && isState(b));
+  return classFields(schema, target.cls).find((f) => f.name === target.name && f.static === target.static);
 }
 
 /** The migrations one update applies, in order, and what each covers. */
@@ -132,9 +132,9 @@ export function classesTouched(chain: MigrationModule[], part: 'instances' | 'st
  * something that is not state of the new version; the caller rolls the update back.
  */
 export function runMigrations(id: string, chain: MigrationModule[], captured: Captured, after: ModuleSchema): Computed {
-  const stateNames = new Set(after.bindings.filter((b) => b.kind === 'state' || b.kind === 'reset').map((b) => b.name));
+  const stateNames = new Set(after.bindings.filter(isState).map((b) => b.name));
   const fieldNames = (cls: string, statics: boolean): Set<string> =>
-    new Set((after.classes.find((c) => c.name === cls)?.fields ?? []).filter((f) => f.static === statics).map((f) => f.name));
+    new Set(classFields(after, cls).filter((f) => f.static === statics).map((f) => f.name));
   const computed: Computed = { state: {}, statics: new Map(), instances: new Map() };
 
   const call = (file: string, what: string, fn: (old: Record<string, unknown>) => unknown, old: Record<string, unknown>, allowed: Set<string>): Record<string, unknown> => {
@@ -163,9 +163,9 @@ export function runMigrations(id: string, chain: MigrationModule[], captured: Ca
     return result as Record<string, unknown>;
   };
 
+  // `captured` belongs to this one update: each migration's results are merged into it in turn.
   let state = captured.state;
-  const statics = new Map(captured.statics);
-  const instances = new Map([...captured.instances].map(([cls, list]) => [cls, list.map((item) => ({ instance: item.instance, old: item.old }))]));
+  const { statics, instances } = captured;
   for (const { file, migration } of chain) {
     if (typeof migration.state === 'function') {
       const values = call(file, 'state()', migration.state.bind(migration), state, stateNames);
@@ -212,10 +212,8 @@ export interface MigrationSource {
 export function captureOld(source: MigrationSource, chain: MigrationModule[], before: ModuleSchema): Captured {
   const captured: Captured = { state: {}, statics: new Map(), instances: new Map() };
   if (chain.length === 0) return captured;
-  for (const binding of before.bindings) {
-    if (binding.kind === 'state' || binding.kind === 'reset') captured.state[binding.name] = source.cellValue(binding.name);
-  }
-  const fields = (cls: string, statics: boolean): FieldSchema[] => (before.classes.find((c) => c.name === cls)?.fields ?? []).filter((f) => f.static === statics);
+  for (const binding of before.bindings.filter(isState)) captured.state[binding.name] = source.cellValue(binding.name);
+  const fields = (cls: string, statics: boolean): FieldSchema[] => classFields(before, cls).filter((f) => f.static === statics);
   const read = (cls: string, o: object, field: FieldSchema): unknown => {
     if (!field.name.startsWith('#')) return (o as Record<string, unknown>)[field.name];
     try {

@@ -1,6 +1,4 @@
 import type {
-  BindingSchema,
-  ClassSchema,
   FieldSchema,
   IncompatiblePolicy,
   ModuleSchema,
@@ -8,6 +6,7 @@ import type {
 } from './contract.ts';
 import { HotstateError } from './errors.ts';
 import { matchMigrations, type MigrationPlan } from './migrations.ts';
+import { fieldKey, isState } from './schema.ts';
 import { compareDeclaredTypes } from './types-compat.ts';
 import type { MigrationModule } from './contract.ts';
 
@@ -34,13 +33,6 @@ export class RejectedUpdate extends HotstateError {
   ) {
     super(message, id);
   }
-}
-
-const isState = (binding: BindingSchema): boolean => binding.kind === 'state' || binding.kind === 'reset';
-
-/** The store key of a class field: `C.x`, `C.#x`, `C.static.x`. */
-export function fieldKey(className: string, field: Pick<FieldSchema, 'name' | 'static'>): string {
-  return field.static ? `${className}.static.${field.name}` : `${className}.${field.name}`;
 }
 
 function fieldLabel(className: string, field: FieldSchema): string {
@@ -156,8 +148,4 @@ export function planUpdate(
     );
   }
   return plan;
-}
-
-export function classFields(schema: ModuleSchema | undefined, className: string): FieldSchema[] {
-  return schema?.classes.find((cls: ClassSchema) => cls.name === className)?.fields ?? [];
 }
