@@ -2,9 +2,10 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSyn
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
+import { isInstrumented } from '../plugin/marker.ts';
 import { moduleId } from '../plugin/module-id.ts';
 import { transform } from '../plugin/transform.ts';
-import { isIncompatiblePolicy, RUNTIME_SPECIFIER, type IncompatiblePolicy } from '../runtime/contract.ts';
+import { isIncompatiblePolicy, RUNTIME_SPECIFIER, type IncompatiblePolicy, type ModuleSchema } from '../runtime/contract.ts';
 
 /**
  * `hotstate instrument <dir>`: instruments JavaScript that a compiler already emitted (tsc, tsc 7,
@@ -39,9 +40,6 @@ Options:
 
 Exit status: 0 done, 1 some files could not be parsed (the others are written), 2 usage error.
 `;
-
-/** The first thing the transform emits (after a hashbang): how an instrumented file is recognised. */
-const MARKER = /^(#![^\n]*\n)?import \{ __hotstate as /;
 
 interface Io {
   stdout: NodeJS.WritableStream;
@@ -108,7 +106,7 @@ export function instrument(argv: string[], io: Io): number {
         }
       }
     };
-    if (MARKER.test(code)) {
+    if (isInstrumented(code)) {
       copy();
       continue;
     }
@@ -187,7 +185,7 @@ function readMap(url: string, file: string): { map: RawMap; dir: string } | unde
  * Instruments one file written at `target`: the code with a `sourceMappingURL` comment pointing at
  * `<target>.map`, and that map (chained with the file's own map, if any), as JSON.
  */
-function instrumentFile(
+export function instrumentFile(
   code: string,
   file: string,
   target: string,
@@ -196,12 +194,12 @@ function instrumentFile(
   const url = mapUrl(code);
   // The comment goes; its line stays (empty), so every other position is unchanged.
   const stripped = url === undefined ? code : code.slice(0, url.start) + code.slice(url.end);
-  const result = transform(stripped, options);
+  const upstream = url === undefined ? undefined : readMap(url.url, file);
+  const result = transform(stripped, { ...options, ...declaredIn(upstream, options) });
   if (result === null) return null;
   const targetDir = path.dirname(target);
   const rel = (absolute: string): string => path.relative(targetDir, absolute).split(path.sep).join('/');
   const own = JSON.parse(result.map.toString()) as RawMap;
-  const upstream = url === undefined ? undefined : readMap(url.url, file);
   let map: RawMap;
   if (upstream === undefined || (upstream.map as { sections?: unknown }).sections !== undefined) {
     map = { version: 3, sources: [rel(file)], sourcesContent: [code], names: own.names, mappings: own.mappings };
@@ -219,6 +217,30 @@ function instrumentFile(
     map: `${JSON.stringify({ version: map.version, file: map.file, sources: map.sources, ...(map.sourcesContent ? { sourcesContent: map.sourcesContent } : {}), names: map.names, mappings: map.mappings })}\n`,
     diagnostics: result.diagnostics,
   };
+}
+
+/**
+ * The schema of the TypeScript the file was compiled from, when its source map names exactly one
+ * `.ts`/`.tsx`/`.mts` source whose text is in the map or on disk: declared types are part of the
+ * state schema, and the emitted JavaScript no longer has them.
+ */
+function declaredIn(
+  upstream: { map: RawMap; dir: string } | undefined,
+  options: { id: string; runtime: string; onIncompatible: IncompatiblePolicy },
+): { declared: ModuleSchema } | undefined {
+  if (upstream === undefined) return undefined;
+  const { map, dir } = upstream;
+  const sources = map.sources.filter((source) => source !== null);
+  if (sources.length !== 1 || map.sources.length !== 1 || !/\.[mc]?tsx?$/.test(sources[0]!)) return undefined;
+  const file = path.resolve(dir, map.sourceRoot ?? '', sources[0]!);
+  try {
+    const text = map.sourcesContent?.[0] ?? readFileSync(file, 'utf8');
+    const schema = transform(text, { ...options, filename: file })?.schema;
+    return schema === undefined ? undefined : { declared: schema };
+  } catch {
+    // A source that is gone or does not parse: the JavaScript's own schema, without declared types.
+    return undefined;
+  }
 }
 
 type Segment = SourceMapSegment;

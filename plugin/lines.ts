@@ -9,20 +9,29 @@ export function lineColumn(code: string, offset: number): { line: number; column
   return { line, column: offset - lineStart };
 }
 
-/** A fast offset → line lookup for many offsets in one file. */
-export function lineIndex(code: string): (offset: number) => number {
+/** The offset where each line starts (line 1 at index 0). */
+export function lineStarts(code: string): number[] {
   const starts = [0];
   for (let i = code.indexOf('\n'); i !== -1; i = code.indexOf('\n', i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
+  return starts;
+}
+
+/** The 0-based line of `offset`, given the line starts (`lineStarts`): a binary search. */
+export function lineAt(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** A fast offset → line lookup for many offsets in one file. */
+export function lineIndex(code: string): (offset: number) => number {
+  const starts = lineStarts(code);
+  return (offset) => lineAt(starts, offset) + 1;
 }
 
 /** 1-based line and 1-based column of an offset, as editors and `file:line:col` show them. */

@@ -32,6 +32,17 @@ function parse(filename: string, text: string): { program: () => Program; commen
   return { program: () => (jsonParseAst as (json: string) => Program)(result.program), comments, errors };
 }
 
+/** A module that does not parse: where, and why (for hosts that report it in their own format). */
+export class SyntaxErrorAt extends HotstateError {
+  readonly offset: number;
+  readonly reason: string;
+  constructor(message: string, { offset, reason }: { offset: number; reason: string }) {
+    super(message);
+    this.offset = offset;
+    this.reason = reason;
+  }
+}
+
 /** Parses a module; a syntax error becomes a `HotstateError` naming file, line and column. */
 export function parseModule(code: string, filename: string): Parsed {
   const result = parse(filename, code);
@@ -40,9 +51,10 @@ export function parseModule(code: string, filename: string): Parsed {
     const at = error.labels[0]?.start ?? 0;
     const { line, column } = lineColumn(code, at);
     const frame = error.codeframe ? `\n${error.codeframe}` : '';
-    throw new HotstateError(
-      `syntax error at ${filename}:${line}:${column + 1}: ${error.message}${error.helpMessage ? ` (${error.helpMessage})` : ''}. ` +
-        `Fix it and save again; the running version keeps its state meanwhile.${frame}`,
+    const reason = `${error.message}${error.helpMessage ? ` (${error.helpMessage})` : ''}`;
+    throw new SyntaxErrorAt(
+      `syntax error at ${filename}:${line}:${column + 1}: ${reason}. Fix it and save again; the running version keeps its state meanwhile.${frame}`,
+      { offset: at, reason },
     );
   }
   return { program: result.program(), comments: result.comments };

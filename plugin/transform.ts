@@ -12,6 +12,7 @@ import {
 } from '../runtime/contract.ts';
 import { combineFacts, directiveOf, type InventoryOptions, type ModuleFacts, type StatementAnalysis } from './analyze.ts';
 import type { Node } from './ast.ts';
+import { withDeclared } from './declared.ts';
 import { lineIndex } from './lines.ts';
 import { EmittedNames } from './names.ts';
 import { parseModule, parseRanges } from './parse.ts';
@@ -60,6 +61,11 @@ export interface TransformOptions {
    * `ModuleMeta.migrations`): `file` as reports name it (root-relative), `specifier` to import.
    */
   migrations?: ReadonlyArray<{ file: string; specifier: string }>;
+  /**
+   * When `code` is JavaScript compiled from TypeScript: the schema of that TypeScript source (see
+   * `withDeclared`), so that declared types count as they do when the source is instrumented.
+   */
+  declared?: ModuleSchema;
 }
 
 export interface TransformResult {
@@ -315,10 +321,13 @@ function finish(
   options: TransformOptions,
   { head, hashbangEnd, units, names, facts, context }: { head: number; hashbangEnd: number; units: Unit[]; names: EmittedNames; facts: ModuleFacts; context: string },
 ): Built {
-  const schema: ModuleSchema = {
-    bindings: facts.bindings,
-    classes: units.flatMap((unit) => unit.classes).sort((a, b) => (a.name < b.name ? -1 : 1)),
-  };
+  const schema = withDeclared(
+    {
+      bindings: facts.bindings,
+      classes: units.flatMap((unit) => unit.classes).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    },
+    options.declared,
+  );
   const meta: ModuleMeta = {
     contract: CONTRACT_VERSION,
     id: options.id,

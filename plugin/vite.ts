@@ -8,6 +8,7 @@ import { formatReport } from '../runtime/report.ts';
 import { DEFAULT_MIGRATIONS } from '../schema/migrations.ts';
 import { MigrationFolder } from './dev-migrations.ts';
 import { StubWriter } from './dev-stubs.ts';
+import { isInstrumented } from './marker.ts';
 import { moduleId } from './module-id.ts';
 import type { HotstateOptions } from './options.ts';
 import { transform } from './transform.ts';
@@ -108,7 +109,8 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
     transform: {
       filter: { id: { include: SCRIPT, exclude: NEVER } },
       handler(code, id) {
-        if (!instruments(id)) return null;
+        // Already instrumented (compiled by hotstate/tsc, or by `hotstate instrument`): as it is.
+        if (!instruments(id) || isInstrumented(code)) return null;
         try {
           const module = moduleId(config.root, id);
           const result = transform(code, {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createServer, createServerModuleRunner, type ViteDevServer } from 'vite';
+import { createServer, createServerModuleRunner, type Plugin, type ViteDevServer } from 'vite';
 import type { ModuleRunner } from 'vite/module-runner';
 import { REPORT_EVENT, type UpdateReport } from '../runtime/contract.ts';
 import { hotstate } from '../plugin/vite.ts';
@@ -33,7 +33,11 @@ export interface Project {
 
 const WATCHER_GAP_MS = 150;
 
-export async function startProject(files: Record<string, string>, options: HotstateOptions = {}): Promise<Project> {
+/**
+ * `host`: plugins that compile the project's modules before hotstate sees them (another host's
+ * output, already instrumented, which hotstate then serves as it is); none for the Vite host.
+ */
+export async function startProject(files: Record<string, string>, options: HotstateOptions = {}, host: Plugin[] = []): Promise<Project> {
   const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-')));
   const lastWrite = new Map<string, number>();
   const writeNow = (more: Record<string, string>): void => {
@@ -72,7 +76,7 @@ export async function startProject(files: Record<string, string>, options: Hotst
     },
     appType: 'custom',
     server: { middlewareMode: true, ws: false, watch: { usePolling: false } },
-    plugins: [hotstate(options)],
+    plugins: [...host, hotstate(options)],
   });
   const runners: ModuleRunner[] = [];
   // Stack traces are mapped by the runner itself: Node's native mode does not apply under vitest.

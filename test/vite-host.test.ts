@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { startProject, type Project } from './harness.ts';
-import { scenarios, type ScenarioContext } from './scenarios.ts';
+import { scenarioSuite } from './scenario-suite.ts';
 
 let project: Project | undefined;
 afterEach(async () => {
@@ -8,30 +8,7 @@ afterEach(async () => {
   project = undefined;
 });
 
-describe('Vite host: dev server in middleware mode + module runner', () => {
-  for (const scenario of scenarios) {
-    test(scenario.name, async () => {
-      project = await startProject(scenario.files, scenario.options);
-      const p = project;
-      const ctx: ScenarioContext = {
-        mod: await p.load(scenario.entry),
-        load: (file) => p.load(file),
-        loadFresh: (file) => p.freshRunner().import(`/${file}`),
-        report: undefined,
-        reports: [],
-        printed: p.printed,
-        saved: {},
-      };
-      for (const step of scenario.steps) {
-        await step.act?.(ctx);
-        ctx.reports = step.rapid ? await p.editAll(...step.rapid) : step.edit ? [await p.edit(...step.edit)] : [];
-        ctx.report = ctx.reports.at(-1);
-        if (step.edit) expect(ctx.report?.status, ctx.report?.error).toBe(step.status ?? 'applied');
-        await step.check(ctx);
-      }
-    });
-  }
-});
+scenarioSuite('Vite host: dev server in middleware mode + module runner');
 
 describe('Vite host: options', () => {
   test('include and exclude decide which files are instrumented; node_modules never is', async () => {

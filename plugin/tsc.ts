@@ -1,0 +1,367 @@
+import { decode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
+import type TS from 'typescript';
+import { CONTRACT_VERSION, isIncompatiblePolicy, RUNTIME_SPECIFIER, type IncompatiblePolicy } from '../runtime/contract.ts';
+import { HotstateError } from '../runtime/errors.ts';
+import { lineAt, lineStarts } from './lines.ts';
+import { moduleId } from './module-id.ts';
+import { SyntaxErrorAt } from './parse.ts';
+import { transform, type TransformResult } from './transform.ts';
+
+/**
+ * `hotstate/tsc`: the TypeScript custom transformer (TypeScript 5.x and 6.x). It instruments each
+ * emitted file exactly as the Vite plugin does, with the same transform, and hands TypeScript a
+ * source file it finishes as usual: the host's target, module format, helpers and source maps.
+ *
+ * How a file goes through it (a `before` transformer, so it sees the file's TypeScript text with
+ * its type annotations, which are part of the state schema):
+ * 1. the transform instruments the source text (TypeScript in, TypeScript out, with a source map);
+ * 2. the host's own `ts.transpileModule` compiles that text with the host's options, except that
+ *    the module format stays ES modules, so nothing is left for the host that needs its type
+ *    checker (import elision, enums, decorators are done on the instrumented text, per file, as
+ *    `isolatedModules` does);
+ * 3. the JavaScript is parsed, and every node that comes from the original source is given its
+ *    original position (through both source maps, checked against the original syntax tree); the
+ *    others are new. The result replaces the file's statements, so TypeScript prints it against
+ *    the original text: comments, literals and source maps come from the original file.
+ */
+
+type TypeScript = typeof TS;
+
+export interface HotstateTscOptions {
+  /**
+   * The TypeScript module the host compiles with (`import ts from 'typescript'`). hotstate never
+   * loads a TypeScript of its own: the nodes it returns must come from the host's copy.
+   */
+  ts: TypeScript;
+  /** The program being emitted, when the host has one: its current directory is the default root. */
+  program?: TS.Program;
+  /**
+   * The project root: module IDs (in reports, the schema snapshot and migrations) are file paths
+   * relative to it. Use the folder `hotstate check` runs in.
+   * @default the program's current directory, else `process.cwd()`
+   */
+  root?: string;
+  /** What an update does when a declared type changes incompatibly: `reset`, `reject` or `keep`. @default 'reset' */
+  onIncompatible?: IncompatiblePolicy;
+  /** The specifier the emitted code imports the runtime from. @default 'hotstate/runtime' */
+  runtime?: string;
+  /**
+   * Instances register with the runtime as they are constructed, so that migrations reach them
+   * where the heap cannot be asked (code that runs in a browser page). @default false
+   */
+  trackInstances?: boolean;
+  /**
+   * Receives hotstate's diagnostics (real TypeScript diagnostics: file, start, length, category,
+   * code; see `TSC_DIAGNOSTICS`). TypeScript gives a transformer no way to add to the diagnostics
+   * of `program.emit` or `transpileModule`, so pass this to report them with your own. Under
+   * ts-patch they are added to the program's diagnostics, which `tspc` prints with its own.
+   * @default write each one to stderr, formatted as tsc does
+   */
+  onDiagnostic?: (diagnostic: TS.Diagnostic) => void;
+}
+
+/**
+ * Codes of the diagnostics hotstate adds to the compilation (shown as `TS<code>`). Each message
+ * says what went wrong and what to do.
+ */
+export const TSC_DIAGNOSTICS = {
+  /** The file does not parse for hotstate; it is emitted without instrumentation. */
+  syntax: 960_001,
+  /** The file is emitted as CommonJS; hotstate instruments ES modules only. */
+  commonJs: 960_002,
+  /** A pattern hotstate does not upgrade yet (`accessor` fields). */
+  unsupported: 960_003,
+  /** A bug in hotstate; the file is emitted without instrumentation. */
+  internal: 960_004,
+} as const;
+
+const TS7_MESSAGE =
+  'TypeScript 7 (the native compiler) has no transformer API, so hotstate/tsc cannot run inside it. ' +
+  'Compile with tsc 7 as usual and instrument the emitted JavaScript: `npx hotstate instrument <outDir>` ' +
+  '(it keeps your source maps). Or compile with TypeScript 5.9 or 6.0 to use hotstate/tsc.';
+
+/** Fails at once when `ts` cannot run custom transformers, with what to use instead. */
+function checkTypeScript(ts: unknown): asserts ts is TypeScript {
+  const version = (ts as { version?: unknown } | undefined)?.version;
+  if (typeof version !== 'string') {
+    throw new HotstateError(
+      'hotstate/tsc needs the TypeScript module your build compiles with: `hotstateTransformer({ ts })`, with `import ts from "typescript"`.',
+    );
+  }
+  const major = Number(version.split('.')[0]);
+  const api = ts as Partial<TypeScript>;
+  if (major >= 7 || typeof api.transpileModule !== 'function' || typeof api.createSourceFile !== 'function' || api.factory === undefined) {
+    throw new HotstateError(`found TypeScript ${version}. ${TS7_MESSAGE}`);
+  }
+  if (major < 5) throw new HotstateError(`hotstate/tsc supports TypeScript 5.x and 6.x, found ${version}. Upgrade TypeScript, or instrument the emitted JavaScript with \`npx hotstate instrument <outDir>\`.`);
+}
+
+/**
+ * A `before` transformer factory that instruments every emitted module. For `program.emit`,
+ * `ts.transpileModule`, ts-loader's `getCustomTransformers` and ts-jest:
+ *
+ * ```ts
+ * import ts from 'typescript';
+ * import { hotstateTransformer } from 'hotstate/tsc';
+ * program.emit(undefined, undefined, undefined, false, { before: [hotstateTransformer({ ts, program })] });
+ * ```
+ */
+export function hotstateTransformer(options: HotstateTscOptions): TS.TransformerFactory<TS.SourceFile> {
+  checkTypeScript(options?.ts);
+  const { ts } = options;
+  const onIncompatible = options.onIncompatible ?? 'reset';
+  if (!isIncompatiblePolicy(onIncompatible)) {
+    throw new HotstateError(`hotstate/tsc: onIncompatible "${String(onIncompatible)}" is not one of reset, reject, keep.`);
+  }
+  const root = options.root ?? options.program?.getCurrentDirectory() ?? process.cwd();
+  const settings: FileSettings = {
+    root,
+    onIncompatible,
+    runtime: options.runtime ?? RUNTIME_SPECIFIER,
+    trackInstances: options.trackInstances === true,
+    onDiagnostic:
+      options.onDiagnostic ??
+      ((diagnostic) => process.stderr.write(ts.formatDiagnostic(diagnostic, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }))),
+  };
+  return (context) => (sourceFile) => instrumentSourceFile(ts, context, sourceFile, settings);
+}
+
+/**
+ * The ts-patch entry (`"plugins": [{ "transform": "hotstate/tsc" }]` in tsconfig.json, with
+ * `onIncompatible`, `root`, `runtime` and `trackInstances` as further keys of that entry).
+ */
+export default function hotstateTsPatch(
+  program: TS.Program,
+  config: Record<string, unknown> = {},
+  extras: { ts?: TypeScript; addDiagnostic?: (diagnostic: TS.Diagnostic) => unknown } = {},
+): TS.TransformerFactory<TS.SourceFile> {
+  const option = (key: string): string | undefined => {
+    const value = config[key];
+    if (value === undefined || typeof value === 'string') return value;
+    throw new HotstateError(`the "hotstate/tsc" entry of compilerOptions.plugins: "${key}" must be a string, got ${JSON.stringify(value)}.`);
+  };
+  const onIncompatible = option('onIncompatible');
+  if (onIncompatible !== undefined && !isIncompatiblePolicy(onIncompatible)) {
+    throw new HotstateError(`the "hotstate/tsc" entry of compilerOptions.plugins: "onIncompatible" must be reset, reject or keep, got "${onIncompatible}".`);
+  }
+  const root = option('root');
+  const runtime = option('runtime');
+  return hotstateTransformer({
+    ts: extras.ts as TypeScript,
+    program,
+    ...(root === undefined ? {} : { root: program.getCurrentDirectory() === root ? root : resolveFrom(program.getCurrentDirectory(), root) }),
+    ...(onIncompatible === undefined ? {} : { onIncompatible }),
+    ...(runtime === undefined ? {} : { runtime }),
+    trackInstances: config.trackInstances === true,
+    ...(typeof extras.addDiagnostic === 'function' ? { onDiagnostic: (diagnostic: TS.Diagnostic) => void extras.addDiagnostic!(diagnostic) } : {}),
+  });
+}
+
+/** ts-jest's `astTransformers` entry: `{ before: [{ path: 'hotstate/tsc', options: { … } }] }`. */
+export const name = 'hotstate';
+/** Part of ts-jest's cache key: changes whenever the emitted code's contract does. */
+export const version: string = `contract-${CONTRACT_VERSION}`;
+export function factory(
+  compiler: { configSet: { compilerModule: TypeScript }; program?: TS.Program },
+  options: Omit<HotstateTscOptions, 'ts' | 'program' | 'onDiagnostic'> = {},
+): TS.TransformerFactory<TS.SourceFile> {
+  return hotstateTransformer({ ...options, ts: compiler.configSet.compilerModule, ...(compiler.program === undefined ? {} : { program: compiler.program }) });
+}
+
+function resolveFrom(base: string, relative: string): string {
+  return /^([a-zA-Z]:)?[\\/]/.test(relative) ? relative : `${base.replace(/[\\/]$/, '')}/${relative}`;
+}
+
+interface FileSettings {
+  root: string;
+  onIncompatible: IncompatiblePolicy;
+  runtime: string;
+  trackInstances: boolean;
+  onDiagnostic: (diagnostic: TS.Diagnostic) => void;
+}
+
+const NEVER = /[\\/]node_modules[\\/]|\.d\.[mc]?ts$|\.json$/;
+
+function instrumentSourceFile(ts: TypeScript, context: TS.TransformationContext, sourceFile: TS.SourceFile, settings: FileSettings): TS.SourceFile {
+  if (sourceFile.isDeclarationFile || NEVER.test(sourceFile.fileName)) return sourceFile;
+  const compilerOptions = context.getCompilerOptions();
+  const report = (code: number, category: TS.DiagnosticCategory, message: string, start = 0, length = 0): void => {
+    settings.onDiagnostic({ file: sourceFile, start, length, messageText: `hotstate: ${message}`, category, code, source: 'hotstate' });
+  };
+
+  if (emitsCommonJs(ts, sourceFile, compilerOptions)) {
+    if (!/@hotstate\s+ignore/.test(sourceFile.text)) {
+      report(
+        TSC_DIAGNOSTICS.commonJs,
+        ts.DiagnosticCategory.Error,
+        'this file is emitted as CommonJS, and hotstate instruments ES modules only (hot updates need `import.meta.hot`). ' +
+          'Emit ES modules ("module": "esnext" or "es2022", or "nodenext" with "type": "module" in package.json), ' +
+          'or leave this file to plain TypeScript with a `// @hotstate ignore` comment. It is emitted without hotstate.',
+      );
+    }
+    return sourceFile;
+  }
+
+  let result: TransformResult | null;
+  try {
+    result = transform(sourceFile.text, {
+      id: moduleId(settings.root, sourceFile.fileName),
+      filename: sourceFile.fileName,
+      onIncompatible: settings.onIncompatible,
+      runtime: settings.runtime,
+      trackInstances: settings.trackInstances,
+    });
+  } catch (error) {
+    if (error instanceof SyntaxErrorAt) {
+      // TypeScript reports its own syntax errors; only what it accepts and hotstate does not is news.
+      if (!hasParseErrors(sourceFile)) {
+        report(TSC_DIAGNOSTICS.syntax, ts.DiagnosticCategory.Error, `cannot parse this file: ${error.reason}. It is emitted without hotstate; please report it if TypeScript accepts this syntax.`, error.offset, 1);
+      }
+    } else {
+      report(
+        TSC_DIAGNOSTICS.internal,
+        ts.DiagnosticCategory.Warning,
+        `internal error while instrumenting this file; it is emitted without hotstate, so its state is not kept across updates. ` +
+          `This is a bug in hotstate; please report it with this file. ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    return sourceFile;
+  }
+  if (result === null) return sourceFile;
+  const starts = lineStarts(sourceFile.text);
+  for (const diagnostic of result.diagnostics) {
+    // At the first token of the reported line and column (the transform reports column 0 for members).
+    const at = (starts[diagnostic.line - 1] ?? 0) + diagnostic.column;
+    const start = at + (/^[ \t]*/.exec(sourceFile.text.slice(at))?.[0].length ?? 0);
+    const lineEnd = sourceFile.text.indexOf('\n', start);
+    report(TSC_DIAGNOSTICS.unsupported, ts.DiagnosticCategory.Warning, diagnostic.message, start, (lineEnd === -1 ? sourceFile.text.length : lineEnd) - start);
+  }
+  return replaceStatements(ts, sourceFile, result, compilerOptions);
+}
+
+/** Whether TypeScript emits this file as CommonJS (or AMD, UMD, System), where `import.meta` does not exist. */
+function emitsCommonJs(ts: TypeScript, sourceFile: TS.SourceFile, options: TS.CompilerOptions): boolean {
+  // TypeScript's own answer (it reads `impliedNodeFormat` for node16/nodenext); absent, the option.
+  const worker = (ts as { getEmitModuleFormatOfFileWorker?: (file: TS.SourceFile, options: TS.CompilerOptions) => TS.ModuleKind }).getEmitModuleFormatOfFileWorker;
+  const format =
+    typeof worker === 'function'
+      ? worker(sourceFile, options)
+      : (options.module ?? ((options.target ?? ts.ScriptTarget.ES5) >= ts.ScriptTarget.ES2015 ? ts.ModuleKind.ES2015 : ts.ModuleKind.CommonJS));
+  const { None, CommonJS, AMD, UMD, System } = ts.ModuleKind;
+  return format === None || format === CommonJS || format === AMD || format === UMD || format === System;
+}
+
+function hasParseErrors(sourceFile: TS.SourceFile): boolean {
+  return ((sourceFile as { parseDiagnostics?: unknown[] }).parseDiagnostics?.length ?? 0) > 0;
+}
+
+/**
+ * Compiles the instrumented text to JavaScript with the host's options (ES module output) and
+ * returns the original source file with that JavaScript as its statements, placed at the
+ * original positions wherever they come from the original text.
+ */
+function replaceStatements(ts: TypeScript, sourceFile: TS.SourceFile, result: TransformResult, host: TS.CompilerOptions): TS.SourceFile {
+  const compiled = ts.transpileModule(result.code, {
+    fileName: sourceFile.fileName,
+    compilerOptions: innerOptions(ts, host),
+    reportDiagnostics: false,
+  });
+  const js = compiled.outputText.replace(/\n?\/\/# sourceMappingURL=\S*\s*$/, '\n');
+  const kind = /^(react-native|preserve)$/i.test(String(ts.JsxEmit[host.jsx ?? ts.JsxEmit.None] ?? '')) && /\.[jt]sx$/.test(sourceFile.fileName) ? ts.ScriptKind.JSX : ts.ScriptKind.JS;
+  const output = ts.createSourceFile(sourceFile.fileName, js, ts.ScriptTarget.Latest, true, kind);
+
+  const toInstrumented = offsetMapper(JSON.parse(compiled.sourceMapText!).mappings, js, result.code, true);
+  const toOriginal = offsetMapper(result.map.mappings, result.code, sourceFile.text, false);
+  const original = (offset: number): number | undefined => {
+    const at = toInstrumented(offset);
+    return at === undefined ? undefined : toOriginal(at);
+  };
+  placeNodes(ts, sourceFile, output, original);
+  const statements = ts.setTextRange(ts.factory.createNodeArray(output.statements), sourceFile.statements);
+  return ts.factory.updateSourceFile(sourceFile, statements);
+}
+
+/** The host's options, with what the inner compile must do differently: ES modules, a source map, no files. */
+function innerOptions(ts: TypeScript, host: TS.CompilerOptions): TS.CompilerOptions {
+  const options: TS.CompilerOptions = { ...host, module: ts.ModuleKind.ESNext, sourceMap: true };
+  // Written by the host, not here; `plugins` would make a patched TypeScript run this transformer again.
+  for (const key of [
+    'inlineSourceMap', 'inlineSources', 'sourceRoot', 'mapRoot', 'declaration', 'declarationMap', 'emitDeclarationOnly',
+    'composite', 'incremental', 'tsBuildInfoFile', 'noEmit', 'noEmitOnError', 'outDir', 'outFile', 'out', 'rootDir',
+    'plugins', 'moduleResolution', 'customConditions', 'resolvePackageJsonExports', 'resolvePackageJsonImports',
+    'configFilePath', 'project', 'build', 'watch',
+  ]) {
+    delete options[key];
+  }
+  return options;
+}
+
+/**
+ * Maps offsets of `from` to offsets of `to` through a source map's mappings (one source).
+ * `exact`: only where a segment starts at that very column (TypeScript writes one at every node);
+ * otherwise the segment before it on the line, moved by the distance (magic-string writes one per
+ * copied chunk; the caller checks the result against the original syntax tree).
+ */
+function offsetMapper(mappings: string, from: string, to: string, exact: boolean): (offset: number) => number | undefined {
+  const lines = decode(mappings);
+  const fromStarts = lineStarts(from);
+  const toStarts = lineStarts(to);
+  return (offset) => {
+    const lo = lineAt(fromStarts, offset);
+    const column = offset - fromStarts[lo]!;
+    let found: SourceMapSegment | undefined;
+    for (const segment of lines[lo] ?? []) {
+      if (segment[0] > column) break;
+      if (segment.length >= 4 && (!exact || segment[0] === column)) found = segment;
+    }
+    if (found === undefined || found.length < 4) return undefined;
+    const lineStart = toStarts[found[2]!];
+    return lineStart === undefined ? undefined : lineStart + found[3]! + (column - found[0]);
+  };
+}
+
+/**
+ * Gives each node of `output` the position (and leading trivia) of the original node it comes
+ * from: same kind, same start, and for names and literals the same text. Every other node, and
+ * every list in it, is marked as new (position -1), so that TypeScript prints it from its value.
+ */
+function placeNodes(ts: TypeScript, sourceFile: TS.SourceFile, output: TS.SourceFile, original: (offset: number) => number | undefined): void {
+  const byStart = new Map<number, TS.Node[]>();
+  const index = (node: TS.Node): void => {
+    const start = node.getStart(sourceFile);
+    const list = byStart.get(start);
+    if (list === undefined) byStart.set(start, [node]);
+    else list.push(node);
+    ts.forEachChild(node, index);
+  };
+  ts.forEachChild(sourceFile, index);
+
+  const NEW = { pos: -1, end: -1 };
+  const isToken = (kind: TS.SyntaxKind): boolean =>
+    kind === ts.SyntaxKind.Identifier || kind === ts.SyntaxKind.PrivateIdentifier || (kind >= ts.SyntaxKind.FirstLiteralToken && kind <= ts.SyntaxKind.LastTemplateToken);
+  const counterpart = (node: TS.Node): TS.Node | undefined => {
+    const start = node.getStart(output);
+    const at = original(start);
+    if (at === undefined) return undefined;
+    const candidates = (byStart.get(at) ?? []).filter(
+      (c) => c.kind === node.kind && (!isToken(node.kind) || sourceFile.text.slice(at, c.end) === output.text.slice(start, node.end)),
+    );
+    if (candidates.length <= 1) return candidates[0];
+    const end = original(node.end);
+    return candidates.find((c) => c.end === end);
+  };
+  const place = (node: TS.Node): void => {
+    const from = counterpart(node);
+    ts.setTextRange(node, from ?? NEW);
+    // Not part of the host's program: its checker must not be asked about these nodes (as for
+    // nodes a transformer creates with the factory; this flag is what makes a node one of those).
+    (node as { flags: TS.NodeFlags }).flags |= ts.NodeFlags.Synthesized;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'parent' || !Array.isArray(value) || typeof (value as Partial<TS.NodeArray<TS.Node>>).pos !== 'number') continue;
+      const list = (from as unknown as Record<string, unknown> | undefined)?.[key];
+      ts.setTextRange(value as unknown as TS.NodeArray<TS.Node>, Array.isArray(list) && typeof (list as Partial<TS.NodeArray<TS.Node>>).pos === 'number' ? (list as unknown as TS.TextRange) : NEW);
+    }
+    ts.forEachChild(node, place);
+  };
+  ts.forEachChild(output, place);
+}
