@@ -24,9 +24,10 @@ export const INSTRUMENT_HELP: string = `Usage: hotstate instrument [options] <di
 
 Instruments the JavaScript a compiler already emitted (tsc, including TypeScript 7, esbuild, swc…):
 every .js and .mjs file under <dir> (not node_modules, not files with \`// @hotstate ignore\`), in
-place or into --out-dir. The files must be ES modules. Existing source maps are chained: the
-written <file>.map points back to the original sources. Running it again changes nothing: files
-that already start with hotstate's runtime import are skipped.
+place or into --out-dir. The files must be ES modules (CommonJS files are reported, not written).
+Existing source maps are chained: the written <file>.map points back to the original sources, and
+when that is one TypeScript file, its declared types join the state schema. Running it again
+changes nothing: files that already start with hotstate's runtime import are skipped.
 
 Options:
   --out-dir <dir>             write the instrumented files here, mirroring <dir>'s layout (other
@@ -110,6 +111,14 @@ export function instrument(argv: string[], io: Io): number {
       copy();
       continue;
     }
+    if (isCommonJs(code)) {
+      failed++;
+      io.stderr.write(
+        `hotstate: ${show(file)}: this is CommonJS (it uses require/exports and has no import or export), and hotstate instruments ES modules only. ` +
+          `Compile to ES modules ("module": "esnext" or "nodenext" with "type": "module"), or add \`// @hotstate ignore\` to leave the file as it is. It was not written.\n`,
+      );
+      continue;
+    }
     try {
       const result = instrumentFile(code, file, target, { id: moduleId(root, file), filename: show(file), runtime, onIncompatible: policy });
       if (result === null) {
@@ -129,6 +138,16 @@ export function instrument(argv: string[], io: Io): number {
   }
   io.stdout.write(`instrumented ${instrumented} file${instrumented === 1 ? '' : 's'}, skipped ${skipped}${failed > 0 ? `, failed ${failed}` : ''}\n`);
   return failed > 0 ? 1 : 0;
+}
+
+/**
+ * Whether emitted JavaScript is a CommonJS module: no `import`/`export` statement at the start of a
+ * line, but `require(`, `module.exports` or `exports.` (as tsc, esbuild and swc emit CommonJS).
+ * Files that say `// @hotstate ignore` are left to the transform, which skips them.
+ */
+function isCommonJs(code: string): boolean {
+  if (/^\s*(import|export)\b/m.test(code) || /@hotstate\s+ignore/.test(code)) return false;
+  return /\b(require\(|module\.exports\b|exports\.[\w$]+\s*=|Object\.defineProperty\(exports,)/.test(code);
 }
 
 /** Every .js/.mjs file under `dir` (not node_modules, not `outDir` when it lies inside), sorted. */

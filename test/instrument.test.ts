@@ -84,6 +84,10 @@ describe('hotstate instrument', () => {
       expect(code.match(/sourceMappingURL/g)).toHaveLength(1);
     }
     expect(p.read('dist/legacy.js')).not.toContain('hotstate/runtime');
+    // The declared types come from the TypeScript source the map names (the JavaScript has none),
+    // with its line numbers: \`let total: Total\` is line 9 of src/counter.ts.
+    expect(p.read('dist/counter.js')).toContain('["total",0,9,"Total"');
+    expect(p.read('dist/main.js')).toContain('["clicks",0,4,"number"');
 
     // The chained map goes from the instrumented code back to the TypeScript source.
     const code = p.read('dist/counter.js');
@@ -159,6 +163,19 @@ describe('hotstate instrument', () => {
     expect(run.stdout).toBe('instrumented 2 files, skipped 1, failed 1\n');
     expect(run.status).toBe(1);
     expect(p.read('dist/broken.js')).toBe('export let a = 1;\nexport const b = ;\n');
+    expect(p.read('dist/counter.js')).toContain('hotstate/runtime');
+  }, 60_000);
+
+  test('CommonJS output is refused with what to do; ES modules next to it are still instrumented', () => {
+    const p = compiled();
+    const cjs = '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.n = void 0;\nexports.n = 1;\n';
+    p.write({ 'dist/old-cjs.js': cjs });
+    const run = p.hotstate(['instrument', 'dist']);
+    expect(run.stderr).toContain(`${path.join('dist', 'old-cjs.js')}: this is CommonJS`);
+    expect(run.stderr).toContain('"module": "esnext"');
+    expect(run.stdout).toBe('instrumented 2 files, skipped 1, failed 1\n');
+    expect(run.status).toBe(1);
+    expect(p.read('dist/old-cjs.js')).toBe(cjs);
     expect(p.read('dist/counter.js')).toContain('hotstate/runtime');
   }, 60_000);
 
