@@ -3,7 +3,7 @@
 // module, in one dev server, one page, interleaved edits.
 //
 //   node bench/hmr-latency.mjs [--edits 30] [--warmup 5] [--pause 150] [--shapes small,large]
-//                              [--no-build] [--json] [--verbose] [--plugins]
+//                              [--no-build] [--dist <compiled package>] [--json] [--verbose] [--plugins]
 //                              [--quiet-console] [--hot-no-map]   (experiments, see bench/README.md)
 //
 // The temp project has two modules of the same shape, src/hot.ts (instrumented by hotstate) and
@@ -222,8 +222,7 @@ async function clockOffset(page, trials = 25) {
 
 const summarize = (values) => ({ median: median(values), p10: quantile(values, 0.1), p90: quantile(values, 0.9), n: values.length });
 
-export async function runShape(shape, { edits = 30, warmup = 5, pauseMs = 150, bumps = 3, pluginBreakdown = false, hotMap = true, quietConsole = false, pretransform = true, log = () => {} } = {}) {
-  const dist = distDir();
+export async function runShape(shape, { edits = 30, warmup = 5, pauseMs = 150, bumps = 3, pluginBreakdown = false, hotMap = true, quietConsole = false, pretransform = true, dist = distDir(), log = () => {} } = {}) {
   const { hotstate } = await import(pathToFileURL(path.join(dist, 'plugin', 'vite.js')).href);
   const { createTransformer, defaultTransformer } = await import(pathToFileURL(path.join(dist, 'plugin', 'transform.js')).href);
   const { createServer } = await import('vite');
@@ -633,13 +632,18 @@ function parseArgs(argv) {
     else if (argv[i] === '--hot-no-map') opts.hotMap = false;
     else if (argv[i] === '--quiet-console') opts.quietConsole = true;
     else if (argv[i] === '--no-pretransform') opts.pretransform = false;
+    else if (argv[i] === '--dist') {
+      // A compiled package (plugin/, runtime/) inside this checkout, for A/B runs of two versions.
+      opts.dist = path.resolve(argv[++i]);
+      opts.build = false;
+    }
   }
   return opts;
 }
 
 if (process.argv[1] === self) {
   const opts = parseArgs(process.argv.slice(2));
-  if (distDir() === BUILD_DIR && opts.build) {
+  if (opts.dist === undefined && distDir() === BUILD_DIR && opts.build) {
     console.error('building plugin/ and runtime/ into bench/.build/dist ...');
     buildPrivate();
   }

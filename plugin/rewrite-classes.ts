@@ -82,7 +82,10 @@ export function rewritePrivateUse(s: MagicString, use: PrivateUse, names: Emitte
   }
 }
 
-/** The registration of a class's private members, its first element (see `runtime/privates.ts`). */
+/**
+ * The body of the class's first element, a static block: the alias of the stable class is set to
+ * this version's class, and its private members are registered (see `runtime/privates.ts`).
+ */
 function privatesRegistration(s: MagicString, frame: ClassFrame, names: EmittedNames): string {
   const access: string[] = [];
   const impls: string[] = [];
@@ -93,7 +96,7 @@ function privatesRegistration(s: MagicString, frame: ClassFrame, names: EmittedN
     const name = `#${member.key.name as string}`;
     const prefix = member.static ? 'static ' : '';
     if (member.type === 'PropertyDefinition') {
-      access.push(`${JSON.stringify(name)}: ["${prefix}field", (o) => o.${name}, (o, v) => { o.${name} = v; }, (o) => ${name} in o]`);
+      access.push(`${JSON.stringify(name)}: ["${prefix}field", (o) => o.${name}, (o, v) => o.${name} = v, (o) => ${name} in o]`);
       continue;
     }
     const body = s.slice(member.value.start, member.value.end);
@@ -107,11 +110,15 @@ function privatesRegistration(s: MagicString, frame: ClassFrame, names: EmittedN
       both[member.kind as 'get' | 'set'] = true;
       seen.set(name, both);
       if (both.get && both.set) continue;
-      access.push(`${JSON.stringify(name)}: ["${prefix}accessor", (o) => o.${name}, (o, v) => { o.${name} = v; }, (o) => ${name} in o]`);
+      access.push(`${JSON.stringify(name)}: ["${prefix}accessor", (o) => o.${name}, (o, v) => o.${name} = v, (o) => ${name} in o]`);
     }
   }
-  if (access.length === 0) return '';
-  return ` ${names.hs}.privates(${JSON.stringify(frame.binding.name)}, this, { ${access.join(', ')} }, { ${impls.join(', ')} }, { ${staticImpls.join(', ')} });`;
+  const self = `${frame.alias} = this`;
+  if (access.length === 0) return `${self};`;
+  // The implementations only where there are any (the runtime's defaults are empty).
+  const implArgs = staticImpls.length > 0 ? [impls, staticImpls] : impls.length > 0 ? [impls] : [];
+  const rest = implArgs.map((list) => `, { ${list.join(', ')} }`).join('');
+  return `${names.hs}.privates(${JSON.stringify(frame.binding.name)}, ${self}, { ${access.join(', ')} }${rest});`;
 }
 
 /** Might evaluating this initializer have a side effect (beyond allocating)? */
@@ -156,7 +163,7 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
     const key = keyLiteral(member);
     if (key === undefined) continue;
     const value = member.value ? s.slice(member.value.start, member.value.end) : 'void 0';
-    initializers.push(`[${key}]() { return (${value}); }`);
+    initializers.push(`${key}() { return (${value}); }`);
   }
 
   let hasConstructor = false;
@@ -169,7 +176,7 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
       } else if (member.kind === 'method' && member.key.type !== 'PrivateIdentifier') {
         const key = keyLiteral(member);
         if (key === undefined) continue;
-        const forward = `${names.hs}.method(${nameLiteral}, ${key}, ${Boolean(member.static)}, this, arguments)`;
+        const forward = `${names.hs}.${member.static ? 'staticMethod' : 'method'}(${nameLiteral}, ${key}, this, arguments)`;
         s.appendLeft(body.start + 1, ` if ${stale} return ${member.value.generator ? 'yield* ' : ''}${forward};`);
       }
     } else if (member.type === 'PropertyDefinition' && member.value && !member.declare) {
@@ -186,8 +193,7 @@ export function rewriteClass(s: MagicString, frame: ClassFrame, names: EmittedNa
     }
   }
   // Static initializers run before `C = alias = __hs.cls(...)`: give them the alias already.
-  const registration = privatesRegistration(s, frame, names);
-  s.appendLeft(node.body.start + 1, ` static { ${frame.alias} = this;${registration} }`);
+  s.appendLeft(node.body.start + 1, ` static { ${privatesRegistration(s, frame, names)} }`);
   // The first instance field: every instance registers itself before any of its own fields run.
   if (trackInstances) s.appendLeft(node.body.start + 1, ` #${names.hs}_tracked = ${names.hs}.track(${nameLiteral}, this);`);
   if (!hasConstructor) {

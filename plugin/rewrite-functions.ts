@@ -19,7 +19,7 @@ import type { EmittedNames } from './names.ts';
  *   which keeps the inferred name.
  */
 export function prologue(names: EmittedNames, name: string, fn: Node, converted: boolean): string {
-  const forward = `${names.hs}.forward(${JSON.stringify(name)}, ${converted ? 'void 0, arguments, void 0' : 'this, arguments, new.target'})`;
+  const forward = converted ? `${names.hs}.call(${JSON.stringify(name)}, arguments)` : `${names.hs}.forward(${JSON.stringify(name)}, this, arguments, new.target)`;
   return ` if ${names.stale(fn.type === 'FunctionDeclaration')} return ${fn.generator ? 'yield* ' : ''}${forward};`;
 }
 

@@ -28,32 +28,42 @@ type Descriptors = { [key: PropertyKey]: PropertyDescriptor };
 /** The own properties of a class that are part of its identity, never copied between versions. */
 const CLASS_OWN = new Set<PropertyKey>(['length', 'name', 'prototype']);
 
-export interface ClassSnapshot {
-  restore(): void;
+/** What a snapshot saved of one object: its own properties and its prototype. */
+interface Saved {
+  target: object;
+  descriptors: Descriptors;
+  parent: object | null;
 }
 
-function snapshot(target: object): () => void {
-  const saved: Descriptors = Object.getOwnPropertyDescriptors(target);
-  const parent = Object.getPrototypeOf(target);
-  return () => {
-    for (const key of Reflect.ownKeys(target)) {
-      if (!(key in saved)) Reflect.deleteProperty(target, key);
-    }
-    for (const key of Reflect.ownKeys(saved)) Object.defineProperty(target, key, saved[key]!);
-    if (Object.getPrototypeOf(target) !== parent) Object.setPrototypeOf(target, parent);
-  };
+function save(target: object): Saved {
+  return { target, descriptors: Object.getOwnPropertyDescriptors(target), parent: Object.getPrototypeOf(target) as object | null };
 }
 
-/** Saves everything `upgradeClass` may change on a stable class. */
-export function snapshotClass(stable: AnyClass): ClassSnapshot {
-  const restoreStatics = snapshot(stable);
-  const restoreProto = snapshot(stable.prototype as object);
-  return {
-    restore() {
-      restoreProto();
-      restoreStatics();
-    },
-  };
+function restoreSaved({ target, descriptors, parent }: Saved): void {
+  for (const key of Reflect.ownKeys(target)) {
+    if (!Object.hasOwn(descriptors, key)) Reflect.deleteProperty(target, key);
+  }
+  for (const key of Reflect.ownKeys(descriptors)) Object.defineProperty(target, key, descriptors[key]!);
+  if (Object.getPrototypeOf(target) !== parent) Object.setPrototypeOf(target, parent);
+}
+
+/**
+ * Everything `upgradeClass` may change on a stable class, saved before it does. `upgradeClass`
+ * reads the stable class's members from here instead of asking for each one again.
+ */
+export class ClassSnapshot {
+  readonly statics: Saved;
+  readonly proto: Saved;
+
+  constructor(stable: AnyClass) {
+    this.statics = save(stable);
+    this.proto = save(stable.prototype as object);
+  }
+
+  restore(): void {
+    restoreSaved(this.proto);
+    restoreSaved(this.statics);
+  }
 }
 
 export interface ClassUpgrade {
@@ -70,13 +80,13 @@ export interface ClassUpgrade {
 /** Marks accessors hotstate installed for lazily initialized fields. */
 const LAZY_FIELD = Symbol('hotstate.lazyField');
 
-function copyMembers(stable: object, next: object, skip: (key: PropertyKey) => boolean): void {
+/** `saved`: the stable object's own properties right before (`ClassSnapshot`). */
+function copyMembers(stable: object, saved: Descriptors, next: object, skip: (key: PropertyKey) => boolean): void {
   const nextKeys = new Set(Reflect.ownKeys(next));
-  for (const key of Reflect.ownKeys(stable)) {
-    if (skip(key)) continue;
-    const descriptor = Object.getOwnPropertyDescriptor(stable, key)!;
-    if ((descriptor.get as { [LAZY_FIELD]?: true } | undefined)?.[LAZY_FIELD]) continue;
-    if (!nextKeys.has(key)) Reflect.deleteProperty(stable, key);
+  for (const key of Reflect.ownKeys(saved)) {
+    if (skip(key) || nextKeys.has(key)) continue;
+    if ((saved[key]!.get as { [LAZY_FIELD]?: true } | undefined)?.[LAZY_FIELD]) continue;
+    Reflect.deleteProperty(stable, key);
   }
   for (const key of nextKeys) {
     if (skip(key)) continue;
@@ -104,13 +114,16 @@ function lazyField(key: PropertyKey, init: () => unknown): PropertyDescriptor {
   };
 }
 
-/** Makes `stable` behave as `next` for existing and future instances (see the file comment). */
-export function upgradeClass(stable: AnyClass, next: AnyClass, upgrade: ClassUpgrade): void {
+/**
+ * Makes `stable` behave as `next` for existing and future instances (see the file comment).
+ * `saved` is the snapshot of `stable` taken right before.
+ */
+export function upgradeClass(stable: AnyClass, next: AnyClass, upgrade: ClassUpgrade, saved: ClassSnapshot): void {
   const stableProto = stable.prototype as object;
   const nextProto = next.prototype as object;
 
-  copyMembers(stableProto, nextProto, (key) => key === 'constructor');
-  copyMembers(stable, next, (key) => CLASS_OWN.has(key) || upgrade.staticFields.has(key));
+  copyMembers(stableProto, saved.proto.descriptors, nextProto, (key) => key === 'constructor');
+  copyMembers(stable, saved.statics.descriptors, next, (key) => CLASS_OWN.has(key) || upgrade.staticFields.has(key));
 
   for (const key of upgrade.staticFields) {
     if (upgrade.takeStatic.has(key) || !Object.hasOwn(stable, key)) {

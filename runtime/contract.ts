@@ -25,7 +25,7 @@
  */
 
 /** Bumped whenever emitted code and runtime would disagree about anything below. */
-export const CONTRACT_VERSION = 4;
+export const CONTRACT_VERSION = 5;
 
 /** The module specifier the emitted code imports the runtime from. */
 export const RUNTIME_SPECIFIER = 'hotstate/runtime';
@@ -246,16 +246,24 @@ export interface EmittedVersion {
   fn<F extends (...args: never[]) => unknown>(name: string, fn: F): F;
   /** Function prologue: `return __hs.forward("f", this, arguments, new.target)`. */
   forward(name: string, thisArg: unknown, args: ArrayLike<unknown>, newTarget: unknown): unknown;
-  /** `C = alias = __hs.cls("C", C, { fieldInitializers })` after a class declaration. */
+  /** Prologue of a top-level arrow (no `this`, not constructible): `return __hs.call("f", arguments)`. */
+  call(name: string, args: ArrayLike<unknown>): unknown;
+  /** `C = alias = __hs.cls("C", C, { "field"() { return (initializer); } })` after a class declaration. */
   cls<C extends abstract new (...args: never[]) => unknown>(name: string, cls: C, initializers: Record<PropertyKey, () => unknown>): C;
   /** Constructor prologue: `return __hs.construct("C", arguments, new.target)`. */
   construct(name: string, args: ArrayLike<unknown>, newTarget: unknown): object;
   /** `new.target` inside a class constructor: `__hs.target(new.target)`. */
   target(newTarget: unknown): unknown;
-  /** Method prologue: `return __hs.method("C", "m", isStatic, this, arguments)`. */
-  method(className: string, key: PropertyKey, isStatic: boolean, thisArg: unknown, args: ArrayLike<unknown>): unknown;
-  /** A class's first element registers its private names: `static { ...; __hs.privates("C", this, access, impls, staticImpls); }`. */
-  privates(className: string, cls: object, access: Record<string, unknown>, impls: Record<string, unknown>, staticImpls: Record<string, unknown>): void;
+  /** Method prologue: `return __hs.method("C", "m", this, arguments)`. */
+  method(className: string, key: PropertyKey, thisArg: unknown, args: ArrayLike<unknown>): unknown;
+  /** Static method prologue: `return __hs.staticMethod("C", "m", this, arguments)`. */
+  staticMethod(className: string, key: PropertyKey, thisArg: unknown, args: ArrayLike<unknown>): unknown;
+  /**
+   * A class's first element registers its private names:
+   * `static { __hs.privates("C", alias = this, access, impls?, staticImpls?); }` (without private
+   * members just `static { alias = this; }`); the implementations only when there are any.
+   */
+  privates(className: string, cls: object, access: Record<string, unknown>, impls?: Record<string, unknown>, staticImpls?: Record<string, unknown>): void;
   /** `(#x in o ? o.#x : __hs.pget("C", "#x", o))` */
   pget(className: string, name: string, o: unknown): unknown;
   /** `(#x in o ? o.#x = v : __hs.pset("C", "#x", o, v))` */

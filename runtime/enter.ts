@@ -1,4 +1,4 @@
-import { CONTRACT_VERSION, HOT_DATA_KEY, unpackSchema, type EmittedMeta, type ModuleMeta } from './contract.ts';
+import { CONTRACT_VERSION, HOT_DATA_KEY, unpackSchema, type EmittedMeta, type ModuleMeta, type ModuleSchema } from './contract.ts';
 import { HotstateError } from './errors.ts';
 import { Lineage, Version, type HotContext, type LivenessMarker } from './lineage.ts';
 import { planUpdate, RejectedUpdate, type UpdatePlan } from './schema-diff.ts';
@@ -29,7 +29,36 @@ function checkMeta(meta: EmittedMeta | ModuleMeta): ModuleMeta {
       meta.id,
     );
   }
-  return typeof meta.schema === 'string' ? { ...meta, schema: unpackSchema(meta.schema) } : (meta as ModuleMeta);
+  return typeof meta.schema === 'string' ? { ...meta, schema: unpacked(meta.schema) } : (meta as ModuleMeta);
+}
+
+/**
+ * Schemas unpacked lately, by their packed text. An edit inside a function or method leaves the
+ * schema's text as it was, so the next version gets the same (never mutated) object, and
+ * `planUpdate` the same pair of schemas as the version before it.
+ */
+const unpackedSchemas = new Map<string, ModuleSchema>();
+
+function unpacked(packed: string): ModuleSchema {
+  let schema = unpackedSchemas.get(packed);
+  if (schema === undefined) {
+    schema = unpackSchema(packed);
+    if (unpackedSchemas.size >= 64) unpackedSchemas.delete(unpackedSchemas.keys().next().value!);
+  } else unpackedSchemas.delete(packed);
+  unpackedSchemas.set(packed, schema);
+  return schema;
+}
+
+/** The last plan for an update to each schema (plans are not mutated): most edits repeat the one before. */
+const plans = new WeakMap<ModuleSchema, { id: string; before: ModuleSchema | undefined; policy: ModuleMeta['onIncompatible']; plan: UpdatePlan }>();
+
+function planFor(meta: ModuleMeta, before: ModuleSchema | undefined, offered: ReturnType<Lineage['offeredMigrations']>): UpdatePlan {
+  if (offered.length > 0) return planUpdate(meta.id, before, meta.schema, meta.onIncompatible, offered);
+  const last = plans.get(meta.schema);
+  if (last !== undefined && last.id === meta.id && last.before === before && last.policy === meta.onIncompatible) return last.plan;
+  const planned = planUpdate(meta.id, before, meta.schema, meta.onIncompatible, offered);
+  plans.set(meta.schema, { id: meta.id, before, policy: meta.onIncompatible, plan: planned });
+  return planned;
 }
 
 /**
@@ -88,7 +117,7 @@ function begin(hot: HotContext | undefined, emitted: EmittedMeta | ModuleMeta, m
   let plan: UpdatePlan;
   let captured: Captured;
   try {
-    plan = planUpdate(meta.id, lineage.schema, meta.schema, meta.onIncompatible, lineage.offeredMigrations(meta));
+    plan = planFor(meta, lineage.schema, lineage.offeredMigrations(meta));
     captured = captureOld(lineage, plan.migrations.chain, lineage.schema ?? meta.schema);
   } catch (error) {
     lineage.failure = {

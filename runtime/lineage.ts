@@ -1,5 +1,5 @@
 import { Cell, MirroredCell, type StateCell } from './cell.ts';
-import { realTarget, snapshotClass, standInFor, upgradeClass, type ClassSnapshot } from './classes.ts';
+import { ClassSnapshot, realTarget, standInFor, upgradeClass } from './classes.ts';
 import {
   LINEAGES_KEY,
   REPORT_EVENT,
@@ -30,6 +30,9 @@ export interface HotContext {
 }
 
 type AnyFunction = (...args: never[]) => unknown;
+
+/** The private method and accessor implementations of a class version that has none. */
+const NO_IMPLS: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>);
 type AnyClass = abstract new (...args: never[]) => unknown;
 
 export interface FunctionRecord {
@@ -319,6 +322,11 @@ export class Version implements EmittedVersion {
       : Reflect.construct(record.latest as unknown as AnyClass as never, args, newTarget as AnyClass as never);
   }
 
+  /** Emitted in the prologue of every top-level arrow: runs the newest version of function `name`. */
+  call(name: string, args: ArrayLike<unknown>): unknown {
+    return this.forward(name, undefined, args, undefined);
+  }
+
   #classPrivates(className: string): ClassPrivates {
     let privates = this.lineage.privates.get(className);
     if (privates === undefined) this.lineage.privates.set(className, (privates = new ClassPrivates(className)));
@@ -327,19 +335,24 @@ export class Version implements EmittedVersion {
 
   /**
    * Registers this version's private names of class `className` (see `runtime/privates.ts`);
-   * emitted as the class's first element: `static { alias = this; __hs.privates("C", this, {...}, impls, staticImpls); }`.
+   * emitted as the class's first element: `static { __hs.privates("C", alias = this, {...}, impls?, staticImpls?); }`.
    */
   privates(
     className: string,
     cls: object,
     access: Record<string, PrivateAccess>,
-    impls: Record<string, unknown>,
-    staticImpls: Record<string, unknown>,
+    impls: Record<string, unknown> = NO_IMPLS,
+    staticImpls: Record<string, unknown> = NO_IMPLS,
   ): void {
-    Object.setPrototypeOf(impls, Object.getPrototypeOf((cls as { prototype: object }).prototype));
-    Object.setPrototypeOf(staticImpls, Object.getPrototypeOf(cls));
-    internalObjects.add(impls);
-    internalObjects.add(staticImpls);
+    // `super` in the implementations resolves through these prototypes.
+    if (impls !== NO_IMPLS) {
+      Object.setPrototypeOf(impls, Object.getPrototypeOf((cls as { prototype: object }).prototype));
+      internalObjects.add(impls);
+    }
+    if (staticImpls !== NO_IMPLS) {
+      Object.setPrototypeOf(staticImpls, Object.getPrototypeOf(cls));
+      internalObjects.add(staticImpls);
+    }
     const privates = this.#classPrivates(className);
     const index = privates.versions.push({ owner: this, cls, access: new Map(Object.entries(access)), impls, staticImpls }) - 1;
     this.#undo.push(() => privates.versions.splice(index, 1));
@@ -433,9 +446,9 @@ export class Version implements EmittedVersion {
     const takeStatic = new Set(
       after.filter((f) => f.static && (!had.has(fieldKey(name, f)) || this.#plan.reset.has(fieldKey(name, f)))).map((f) => f.name),
     );
-    const saved: ClassSnapshot = snapshotClass(record.stable);
+    const saved = new ClassSnapshot(record.stable);
     const { latest, version } = record;
-    upgradeClass(record.stable, cls, { addedFields, removedLazyFields: removedFields, staticFields, takeStatic });
+    upgradeClass(record.stable, cls, { addedFields, removedLazyFields: removedFields, staticFields, takeStatic }, saved);
     record.latest = cls;
     record.version = this;
     this.#undo.push(() => {
@@ -459,7 +472,16 @@ export class Version implements EmittedVersion {
   }
 
   /** Emitted in the prologue of every method: runs the newest version of the method `key`. */
-  method(className: string, key: PropertyKey, isStatic: boolean, thisArg: unknown, args: ArrayLike<unknown>): unknown {
+  method(className: string, key: PropertyKey, thisArg: unknown, args: ArrayLike<unknown>): unknown {
+    return this.#method(className, key, false, thisArg, args);
+  }
+
+  /** Emitted in the prologue of every static method. */
+  staticMethod(className: string, key: PropertyKey, thisArg: unknown, args: ArrayLike<unknown>): unknown {
+    return this.#method(className, key, true, thisArg, args);
+  }
+
+  #method(className: string, key: PropertyKey, isStatic: boolean, thisArg: unknown, args: ArrayLike<unknown>): unknown {
     const record = this.lineage.classes.get(className);
     if (record === undefined || record.version.stale) throw this.#removed(`class \`${className}\``);
     const holder = isStatic ? record.stable : (record.stable.prototype as Record<PropertyKey, unknown>);
