@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -167,6 +167,22 @@ for (const host of [ts, ts59 as unknown as typeof ts]) {
     });
   });
 }
+
+test('hotstate/tsc never loads a TypeScript of its own: nothing it imports at run time is typescript', () => {
+  const seen = new Set<string>();
+  const runtimeImports: string[] = [];
+  const walk = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const [, typeOnly, specifier] of readFileSync(file, 'utf8').matchAll(/^import (type )?[^;]*?from '([^']+)'/gms)) {
+      if (specifier!.startsWith('.')) walk(path.resolve(path.dirname(file), specifier!));
+      else if (typeOnly === undefined) runtimeImports.push(specifier!);
+    }
+  };
+  walk(path.resolve(import.meta.dirname, '../plugin/tsc.ts'));
+  expect(seen.size).toBeGreaterThan(5);
+  expect(runtimeImports.filter((specifier) => /typescript/.test(specifier))).toEqual([]);
+});
 
 describe('hotstate/tsc without a transformer API', () => {
   test('TypeScript 7 fails at once and names hotstate instrument', () => {
