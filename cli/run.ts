@@ -164,9 +164,17 @@ export async function startProgram(options: RunOptions, stderr: NodeJS.WritableS
     server: {
       middlewareMode: true,
       ws: false,
-      // Only the watched folders (and the folders above them, which the watcher walks through).
-      watch: { ignored: (file: string) => !watched.some((dir) => inside(dir, file) || inside(file, dir)) },
+      watch: {
+        // Only the watched folders (and the folders above them, which the watcher walks through).
+        ignored: (file: string) => !watched.some((dir) => inside(dir, file) || inside(file, dir)),
+        // A compiler rewriting its output (tsc --watch) empties a file, then writes it: an update
+        // waits until the file stopped changing, so it never loads a half-written module.
+        awaitWriteFinish: { stabilityThreshold: 30, pollInterval: 10 },
+      },
     },
+    // Vite's watcher leaves out the build's output folder (`dist`), which is where a compiled
+    // program runs from (`hotstate run dist/main.js`); nothing is built here.
+    build: { emptyOutDir: false },
     plugins: [hotstate({ onIncompatible: options.onIncompatible })],
   });
   for (const dir of watched) if (!inside(options.root, dir)) server.watcher.add(dir);

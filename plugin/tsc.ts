@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { decode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
 import type TS from 'typescript';
 import { CONTRACT_VERSION, isIncompatiblePolicy, RUNTIME_SPECIFIER, type IncompatiblePolicy } from '../runtime/contract.ts';
@@ -37,8 +40,10 @@ export interface HotstateTscOptions {
   program?: TS.Program;
   /**
    * The project root: module IDs (in reports, the schema snapshot and migrations) are file paths
-   * relative to it. Use the folder `hotstate check` runs in.
-   * @default the program's current directory, else `process.cwd()`
+   * relative to it. Use the folder `hotstate check` runs in. In the ts-patch entry, relative to
+   * the tsconfig.json's folder.
+   * @default the folder of the program's tsconfig.json, else the program's current directory,
+   * else `process.cwd()`
    */
   root?: string;
   /** What an update does when a declared type changes incompatibly: `reset`, `reject` or `keep`. @default 'reset' */
@@ -113,7 +118,7 @@ export function hotstateTransformer(options: HotstateTscOptions): TS.Transformer
   if (!isIncompatiblePolicy(onIncompatible)) {
     throw new HotstateError(`hotstate/tsc: onIncompatible "${String(onIncompatible)}" is not one of reset, reject, keep.`);
   }
-  const root = options.root ?? options.program?.getCurrentDirectory() ?? process.cwd();
+  const root = options.root ?? programRoot(options.program) ?? process.cwd();
   const settings: FileSettings = {
     root,
     onIncompatible,
@@ -149,7 +154,7 @@ export default function hotstateTsPatch(
   return hotstateTransformer({
     ts: extras.ts as TypeScript,
     program,
-    ...(root === undefined ? {} : { root: program.getCurrentDirectory() === root ? root : resolveFrom(program.getCurrentDirectory(), root) }),
+    ...(root === undefined ? {} : { root: path.resolve(programRoot(program) ?? process.cwd(), root) }),
     ...(onIncompatible === undefined ? {} : { onIncompatible }),
     ...(runtime === undefined ? {} : { runtime }),
     trackInstances: config.trackInstances === true,
@@ -157,19 +162,35 @@ export default function hotstateTsPatch(
   });
 }
 
+/** The folder of the program's tsconfig.json, else its current directory. */
+function programRoot(program: TS.Program | undefined): string | undefined {
+  if (program === undefined) return undefined;
+  const config = program.getCompilerOptions().configFilePath;
+  return typeof config === 'string' ? path.dirname(config) : program.getCurrentDirectory();
+}
+
 /** ts-jest's `astTransformers` entry: `{ before: [{ path: 'hotstate/tsc', options: { … } }] }`. */
 export const name = 'hotstate';
-/** Part of ts-jest's cache key: changes whenever the emitted code's contract does. */
-export const version: string = `contract-${CONTRACT_VERSION}`;
+/** Part of ts-jest's cache key: changes with hotstate's version and the emitted code's contract. */
+export const version: string = `${packageVersion()}-contract-${CONTRACT_VERSION}`;
+
+/** hotstate's version, from the package.json above this file (in the package or a checkout). */
+function packageVersion(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'hotstate' && typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // No package.json here: look further up.
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
 export function factory(
   compiler: { configSet: { compilerModule: TypeScript }; program?: TS.Program },
   options: Omit<HotstateTscOptions, 'ts' | 'program' | 'onDiagnostic'> = {},
 ): TS.TransformerFactory<TS.SourceFile> {
   return hotstateTransformer({ ...options, ts: compiler.configSet.compilerModule, ...(compiler.program === undefined ? {} : { program: compiler.program }) });
-}
-
-function resolveFrom(base: string, relative: string): string {
-  return /^([a-zA-Z]:)?[\\/]/.test(relative) ? relative : `${base.replace(/[\\/]$/, '')}/${relative}`;
 }
 
 interface FileSettings {
@@ -283,13 +304,14 @@ function replaceStatements(ts: TypeScript, sourceFile: TS.SourceFile, result: Tr
 
 /** The host's options, with what the inner compile must do differently: ES modules, a source map, no files. */
 function innerOptions(ts: TypeScript, host: TS.CompilerOptions): TS.CompilerOptions {
-  const options: TS.CompilerOptions = { ...host, module: ts.ModuleKind.ESNext, sourceMap: true };
-  // Written by the host, not here; `plugins` would make a patched TypeScript run this transformer again.
+  // No plugins: a patched TypeScript (ts-patch) would run this transformer again inside. An empty
+  // list, not none: without one, ts-patch looks for the tsconfig.json and takes its plugins.
+  const options: TS.CompilerOptions = { ...host, module: ts.ModuleKind.ESNext, sourceMap: true, plugins: [] };
+  // Written by the host, not here.
   for (const key of [
     'inlineSourceMap', 'inlineSources', 'sourceRoot', 'mapRoot', 'declaration', 'declarationMap', 'emitDeclarationOnly',
     'composite', 'incremental', 'tsBuildInfoFile', 'noEmit', 'noEmitOnError', 'outDir', 'outFile', 'out', 'rootDir',
-    'plugins', 'moduleResolution', 'customConditions', 'resolvePackageJsonExports', 'resolvePackageJsonImports',
-    'configFilePath', 'project', 'build', 'watch',
+    'moduleResolution', 'customConditions', 'resolvePackageJsonExports', 'resolvePackageJsonImports', 'project', 'build', 'watch',
   ]) {
     delete options[key];
   }

@@ -1,16 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
+import { installApp, pack, REPO as repo, repoVersion } from './pack.ts';
 
 /**
  * The package as a user gets it: `npm pack`, installed with Vite into a fresh app, configured with
  * `import hotstate from 'hotstate/vite'`, and a hot update seen keeping state in a subprocess.
  */
-const repo = path.resolve(import.meta.dirname, '..');
-const work = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-pack-')));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const CHECK = `
 import { writeFileSync } from 'node:fs';
@@ -30,19 +27,14 @@ console.log(JSON.stringify(result));
 `;
 
 test('npm pack → install into a fresh Vite app → hotstate/vite and hotstate/runtime work', { timeout: 240_000 }, () => {
-  const npm = (args: string[], cwd: string): string => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], repo)) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  const shipped = packed[0]!.files.map((f) => f.path);
+  const shipped = pack().files;
   expect(shipped).toContain('dist/plugin/vite.js');
   expect(shipped).toContain('dist/plugin/vite.d.ts');
   expect(shipped).toContain('dist/runtime/index.js');
   expect(shipped.some((f) => f.startsWith('test/') || f.startsWith('plugin/'))).toBe(false);
 
-  const app = path.join(work, 'app');
+  const app = installApp('app', [`vite@${repoVersion('vite')}`]);
   mkdirSync(path.join(app, 'src'), { recursive: true });
-  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  const viteVersion = (JSON.parse(readFileSync(path.join(repo, 'node_modules/vite/package.json'), 'utf8')) as { version: string }).version;
-  npm(['install', '--no-audit', '--no-fund', path.join(work, packed[0]!.filename), `vite@${viteVersion}`], app);
 
   writeFileSync(path.join(app, 'vite.config.ts'), `import { defineConfig } from 'vite';\nimport hotstate from 'hotstate/vite';\nexport default defineConfig({ plugins: [hotstate()] });\n`);
   const counter = (step: number) =>
