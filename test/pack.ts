@@ -1,12 +1,12 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll } from 'vitest';
 
 /**
- * The package as a user gets it: `npm pack` of this repository (its `prepack` builds `dist/`),
+ * The package as a user gets it: `npm pack` of this repository (with `dist/` built as `prepack` does),
  * installed with `npm install` into fresh app folders in a temporary directory. One pack per test
  * file; the temporary directory is removed after the file's tests.
  */
@@ -28,13 +28,22 @@ afterAll(() => {
   if (packed !== undefined) rmSync(packed.work, { recursive: true, force: true });
 });
 
-/** Packs the repository (once per test file) into a fresh temporary directory. */
+/**
+ * Packs the repository (once per test file) into a fresh temporary directory. The package is
+ * staged there (what `files` ships, with `dist/` built as `prepack` builds it), so that test files
+ * packing at the same time never share the repository's `dist/`.
+ */
 export function pack(): Packed {
   if (packed !== undefined) return packed;
   const work = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-pack-')));
   let out: string;
   try {
-    out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const stage = path.join(work, 'package');
+    const manifest = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { files: string[] };
+    mkdirSync(stage);
+    for (const file of ['package.json', ...manifest.files.filter((f) => f !== 'dist')]) cpSync(path.join(REPO, file), path.join(stage, file));
+    execFileSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(REPO, 'tsconfig.build.json'), '--outDir', path.join(stage, 'dist')], { cwd: REPO, stdio: 'pipe' });
+    out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     rmSync(work, { recursive: true, force: true });
     throw error;
