@@ -73,7 +73,7 @@ function leadingDirective(code: string, comments: Comment[], statement: Node): D
   return undefined;
 }
 
-function typeText(code: string, annotated: Node | null | undefined): string | undefined {
+export function typeText(code: string, annotated: Node | null | undefined): string | undefined {
   const annotation = annotated?.typeAnnotation?.typeAnnotation as Node | undefined;
   return annotation ? normalizeType(code.slice(annotation.start, annotation.end)) : undefined;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import ts = require('typescript');
-import { classSchema, directiveOf, inventory, memberName } from '../plugin/analyze.ts';
+import { directiveOf, inventory, memberName, typeText } from '../plugin/analyze.ts';
 import { boundIdentifiers, varIdentifiers, type Node } from '../plugin/ast.ts';
 import { textHash } from '../plugin/hash.ts';
 import { lineIndex } from '../plugin/lines.ts';
@@ -176,6 +176,12 @@ export function planModule(code: string, file: string): ModulePlan | null {
     ...(init != null ? { init: textHash(code.slice(init.start, init.end)) } : {}),
   });
 
+  // A field's declared annotation as the transform's schema has it (`accessor` fields have none there).
+  const annotate = (cls: string, key: string, annotated: Node | undefined): void => {
+    const type = annotated === undefined ? undefined : typeText(code, annotated);
+    if (type !== undefined) plan.annotations.fields.push([cls, key, type]);
+  };
+
   const names: Record<string, true> = {};
   for (const declaration of found.state) {
     const kind = declaration.constant ? 'const' : declaration.isVar ? 'var' : 'let';
@@ -204,12 +210,14 @@ export function planModule(code: string, file: string): ModulePlan | null {
         if (name === undefined) continue;
         const key = member.static ? `static ${name}` : name;
         fields.push({ key, ...planned(member.key.start, member.typeAnnotation != null, member.value), ...(member.type === 'AccessorProperty' ? { accessor: true } : {}) });
+        annotate(cls.name, key, member.type === 'PropertyDefinition' ? member : undefined);
       } else if (member.type === 'MethodDefinition' && member.kind === 'constructor') {
         for (const param of member.value.params as Node[]) {
           if (param.type !== 'TSParameterProperty') continue;
           const identifier = param.parameter.type === 'AssignmentPattern' ? param.parameter.left : param.parameter;
           if (identifier.type !== 'Identifier') continue;
           fields.push({ key: identifier.name, ...planned(identifier.start, identifier.typeAnnotation != null, undefined), parameter: true });
+          annotate(cls.name, identifier.name, identifier);
         }
       }
     }
@@ -217,11 +225,6 @@ export function planModule(code: string, file: string): ModulePlan | null {
   }
 
   for (const binding of found.bindings) if (binding.type !== undefined) plan.annotations.bindings.push([binding.name, binding.type]);
-  for (const cls of found.classes) {
-    for (const field of classSchema(cls, code, () => 0).fields) {
-      if (field.type !== undefined) plan.annotations.fields.push([cls.name, field.static ? `static ${field.name}` : field.name, field.type]);
-    }
-  }
   return plan;
 }
 
