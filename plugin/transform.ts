@@ -21,6 +21,7 @@ import { cellCall } from './rewrite-state.ts';
 import {
   analyzeUnit,
   closedStatement,
+  factsKey,
   groupStatements,
   instrumentUnits,
   moduleMappings,
@@ -85,7 +86,8 @@ export interface Transformer {
    * When the module was transformed before with the same options and the edit since then stays
    * inside top-level statements (a function body, a method, an initializer), only the units of
    * lines that hold those statements are parsed and instrumented again (`units.ts`); the other
-   * units' code and source map are reused, and the prelude and schema are put together again.
+   * units' code and source map are reused, and so are the prelude and schema when the edit left
+   * the module's facts and classes as they were.
    * When the module's state names change, when the edit reaches a statement boundary that
    * automatic semicolon insertion could move, or when the edited text does not parse on its own,
    * the whole module is transformed.
@@ -105,6 +107,13 @@ interface Entry {
   /** The prefix of emitted names, and the state names the units were instrumented for. */
   prefix: string;
   context: string;
+  /** The module's facts and schema, and the prelude split where the stale global's name goes. */
+  facts: ModuleFacts;
+  schema: ModuleSchema;
+  prelude: string[];
+  /** What else the prelude and schema were made from (`TransformOptions.migrations`, `declared`). */
+  migrations: string;
+  declared: ModuleSchema | undefined;
   /** About how many characters the entry holds. */
   size: number;
 }
@@ -204,8 +213,11 @@ function full(code: string, options: TransformOptions): Built | null {
   return finish(code, options, { head, hashbangEnd, units, names, facts, context: contextOf(facts) });
 }
 
-/** A stretch of the new source: an earlier unit found again at `at`, or new text (empty when units were deleted). */
-type Tile = { unit: Unit; at: number } | { start: number; end: number };
+/**
+ * A stretch of the new source: an earlier unit found again at `at`, or new text (empty when units
+ * were deleted) in place of the earlier units `replaced`.
+ */
+type Tile = { unit: Unit; at: number } | { start: number; end: number; replaced: Unit[] };
 
 /**
  * Lines up the new source with the units of the last one: each unit is either found again where
@@ -244,7 +256,7 @@ function tile(entry: Entry, code: string): Tile[] | undefined {
       if (next !== -1) break;
     }
     if (to === units.length) next = code.length;
-    tiles.push({ start: at, end: next });
+    tiles.push({ start: at, end: next, replaced: units.slice(k, to) });
     at = next;
     k = to;
   }
@@ -289,54 +301,90 @@ function incremental(entry: Entry, code: string, options: TransformOptions): Bui
     }
   }
   const line = lineIndex(code);
-  type Fresh = { groups: Group[]; analyses: StatementAnalysis[][] };
+  type Fresh = { groups: Group[]; analyses: StatementAnalysis[][]; replaced: Unit[] };
   const pieces: Array<Unit | Fresh> = [];
   let r = 0;
   const inventory = inventoryOptions(options);
+  // Whether the module's facts are what they were: no unit kept moved to another line, and the new
+  // text adds what the units it replaced added.
+  let sameFacts = true;
   for (const t of tiles) {
-    if ('unit' in t) pieces.push(shiftUnit(t.unit, t.at - t.unit.start, line(t.at) - 1 - t.unit.line));
-    else if (t.start < t.end) {
+    if ('unit' in t) {
+      const lines = line(t.at) - 1 - t.unit.line;
+      sameFacts &&= lines === 0;
+      pieces.push(shiftUnit(t.unit, t.at - t.unit.start, lines));
+      continue;
+    }
+    let analyses: StatementAnalysis[][] = [];
+    if (t.start < t.end) {
       const region = regions[r++]!;
       const groups = groupStatements(region.statements, code, region.start, region.end);
-      pieces.push({ groups, analyses: groups.map((group) => analyzeUnit(group.statements, code, comments, line, inventory)) });
+      analyses = groups.map((group) => analyzeUnit(group.statements, code, comments, line, inventory));
+      pieces.push({ groups, analyses, replaced: t.replaced });
     }
+    sameFacts &&= factsKey(analyses.flat().map((analysis) => analysis.facts)) === factsKey(t.replaced.map((unit) => unit.facts));
   }
-  const facts = combineFacts(pieces.flatMap((piece) => ('line' in piece ? [piece.facts] : piece.analyses.flat().map((analysis) => analysis.facts))));
+  const facts = sameFacts
+    ? entry.facts
+    : combineFacts(pieces.flatMap((piece) => ('line' in piece ? [piece.facts] : piece.analyses.flat().map((analysis) => analysis.facts))));
   const names = emittedNames(code, options);
   // The units kept were instrumented for the same state names.
-  const context = contextOf(facts);
+  const context = sameFacts ? entry.context : contextOf(facts);
   if (names.hs !== entry.prefix || context !== entry.context) return undefined;
   const ctx = rewriteContext(code, names, facts, options);
   const units: Unit[] = [];
+  // And the schema is what it was when, in addition, the new units have the classes of those they replaced.
+  let sameSchema = sameFacts;
   for (const piece of pieces) {
-    if ('line' in piece) units.push(piece);
-    else units.push(...instrumentUnits(piece.groups, piece.analyses, ctx, units.at(-1)?.lastChar, line));
+    if ('line' in piece) {
+      units.push(piece);
+      continue;
+    }
+    const fresh = instrumentUnits(piece.groups, piece.analyses, ctx, units.at(-1)?.lastChar, line);
+    units.push(...fresh);
+    const classesOf = (run: Unit[]): string => JSON.stringify(run.flatMap((unit) => unit.classes));
+    sameSchema &&= classesOf(fresh) === classesOf(piece.replaced);
   }
-  return finish(code, options, { head: entry.head, hashbangEnd: entry.hashbangEnd, units, names, facts, context });
+  return finish(code, options, { head: entry.head, hashbangEnd: entry.hashbangEnd, units, names, facts, context }, sameSchema ? entry : undefined);
 }
 
-/** Puts the module together from its units: prelude, units, commit; source map; schema. */
+/**
+ * Puts the module together from its units: prelude, units, commit; source map; schema. `previous`
+ * is the module's last entry when its facts and schema are known to be the same: then its schema
+ * and prelude are reused, unless the migrations or declared types given changed.
+ */
 function finish(
   code: string,
   options: TransformOptions,
   { head, hashbangEnd, units, names, facts, context }: { head: number; hashbangEnd: number; units: Unit[]; names: EmittedNames; facts: ModuleFacts; context: string },
+  previous?: Entry,
 ): Built {
-  const schema = withDeclared(
-    {
-      bindings: facts.bindings,
-      classes: units.flatMap((unit) => unit.classes).sort((a, b) => (a.name < b.name ? -1 : 1)),
-    },
-    options.declared,
-  );
-  const meta: ModuleMeta = {
-    contract: CONTRACT_VERSION,
-    id: options.id,
-    schema,
-    onIncompatible: options.onIncompatible ?? 'reset',
-    staleGlobal: names.staleGlobal,
-    ...(options.trackInstances === true ? { trackInstances: true as const } : {}),
-  };
-  const preludeText = prelude(names, meta, facts, options.runtime ?? RUNTIME_SPECIFIER, options.migrations ?? []);
+  const migrations = options.migrations ?? [];
+  const migrationsKey = JSON.stringify(migrations);
+  let schema: ModuleSchema;
+  let preludeParts: string[];
+  if (previous !== undefined && previous.migrations === migrationsKey && previous.declared === options.declared) {
+    schema = previous.schema;
+    preludeParts = previous.prelude;
+  } else {
+    schema = withDeclared(
+      {
+        bindings: facts.bindings,
+        classes: units.flatMap((unit) => unit.classes).sort((a, b) => (a.name < b.name ? -1 : 1)),
+      },
+      options.declared,
+    );
+    const meta: ModuleMeta = {
+      contract: CONTRACT_VERSION,
+      id: options.id,
+      schema,
+      onIncompatible: options.onIncompatible ?? 'reset',
+      staleGlobal: names.staleGlobal,
+      ...(options.trackInstances === true ? { trackInstances: true as const } : {}),
+    };
+    preludeParts = prelude(names, meta, facts, options.runtime ?? RUNTIME_SPECIFIER, migrations).split(names.staleGlobal);
+  }
+  const preludeText = preludeParts.join(names.staleGlobal);
   // After a hashbang line, which must stay first.
   const parts = [hashbangEnd >= 0 ? `${code.slice(0, hashbangEnd)}\n${preludeText}${code.slice(hashbangEnd, head)}` : preludeText];
   let size = code.length;
@@ -352,7 +400,7 @@ function finish(
   );
   const map = new SourceMap({ sources: [options.filename.split(/[/\\]/).join('/')], sourcesContent: [code], names: [], mappings });
   return {
-    entry: { code, head, hashbangEnd, units, prefix: names.hs, context, size },
+    entry: { code, head, hashbangEnd, units, prefix: names.hs, context, facts, schema, prelude: preludeParts, migrations: migrationsKey, declared: options.declared, size },
     result: { code: out, map, schema, diagnostics: units.flatMap((unit) => unit.diagnostics) },
   };
 }

@@ -147,6 +147,15 @@ function mergeFacts(all: StatementFacts[]): StatementFacts {
   };
 }
 
+/**
+ * What a run of statements adds to the module's facts, as one string: equal keys mean the module's
+ * facts, and so its state names, prelude and schema bindings, are what they were (lines included).
+ */
+export function factsKey(all: StatementFacts[]): string {
+  const f = mergeFacts(all);
+  return JSON.stringify([f.topLevelAwait, f.onceNames, f.exports, f.exportedLocals, f.cells, f.exportedCells, f.functions, f.classes, f.bindings, f.vars]);
+}
+
 /** Reads the statements of one unit; the context needs every unit's facts before any is instrumented. */
 export function analyzeUnit(
   statements: Node[],

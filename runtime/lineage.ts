@@ -127,10 +127,17 @@ export class Lineage implements MigrationSource {
   readonly #pruned: Map<string, number> = new Map();
 
   report(report: UpdateReport): void {
-    this.hot?.send(REPORT_EVENT, report);
-    // In a page the dev server's terminal is out of sight: say it in the console too, once the
-    // update is done (console calls are slow while devtools are open; the page need not wait).
-    if (typeof document !== 'undefined') setTimeout(() => logReport(report, console), 0);
+    if (typeof document === 'undefined') {
+      this.hot?.send(REPORT_EVENT, report);
+      return;
+    }
+    // In a page, once the update is done (the page need not wait for the report to be serialized
+    // and sent): to the dev server, and to the console, since the server's terminal is out of sight
+    // (console calls are slow while devtools are open).
+    setTimeout(() => {
+      this.hot?.send(REPORT_EVENT, report);
+      logReport(report, console);
+    }, 0);
   }
 
   /** Runs every `once` cleanup: the module is gone. */
