@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSyn
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
+import { parseSync } from 'oxc-parser';
 import { isInstrumented } from '../plugin/marker.ts';
 import { moduleId } from '../plugin/module-id.ts';
 import { transform } from '../plugin/transform.ts';
@@ -24,10 +25,10 @@ export const INSTRUMENT_HELP: string = `Usage: hotstate instrument [options] <di
 
 Instruments the JavaScript a compiler already emitted (tsc, including TypeScript 7, esbuild, swc…):
 every .js and .mjs file under <dir> (not node_modules, not files with \`// @hotstate ignore\`), in
-place or into --out-dir. The files must be ES modules (CommonJS files are reported, not written).
-Existing source maps are chained: the written <file>.map points back to the original sources, and
-when that is one TypeScript file, its declared types join the state schema. Running it again
-changes nothing: files that already start with hotstate's runtime import are skipped.
+place or into --out-dir. The files must be ES modules (CommonJS files are reported and left as
+they are). Existing source maps are chained: the written <file>.map points back to the original
+sources, and when that is one TypeScript file, its declared types join the state schema. Running
+it again changes nothing: files that already have hotstate's runtime import are skipped.
 
 Options:
   --out-dir <dir>             write the instrumented files here, mirroring <dir>'s layout (other
@@ -92,8 +93,9 @@ export function instrument(argv: string[], io: Io): number {
   for (const file of jsFiles(dir, outDir)) {
     const target = path.join(outDir, path.relative(dir, file));
     const code = readFileSync(file, 'utf8');
-    const copy = (): void => {
-      skipped++;
+    /** Leaves the file as it is (copied with --out-dir, with its map); `count`: as a skipped file. */
+    const copy = (count = true): void => {
+      if (count) skipped++;
       if (target === file) return;
       mkdirSync(path.dirname(target), { recursive: true });
       writeFileSync(target, code);
@@ -111,11 +113,12 @@ export function instrument(argv: string[], io: Io): number {
       copy();
       continue;
     }
-    if (isCommonJs(code)) {
+    if (isCommonJs(code, file)) {
+      copy(false);
       failed++;
       io.stderr.write(
         `hotstate: ${show(file)}: this is CommonJS (it uses require/exports and has no import or export), and hotstate instruments ES modules only. ` +
-          `Compile to ES modules ("module": "esnext" or "nodenext" with "type": "module"), or add \`// @hotstate ignore\` to leave the file as it is. It was not written.\n`,
+          `Compile to ES modules ("module": "esnext" or "nodenext" with "type": "module"), or add \`// @hotstate ignore\` to leave the file as it is. It was left as it is.\n`,
       );
       continue;
     }
@@ -141,13 +144,15 @@ export function instrument(argv: string[], io: Io): number {
 }
 
 /**
- * Whether emitted JavaScript is a CommonJS module: no `import`/`export` statement at the start of a
- * line, but `require(`, `module.exports` or `exports.` (as tsc, esbuild and swc emit CommonJS).
+ * Whether emitted JavaScript is a CommonJS module: `require(`, `module.exports` or `exports.` (as
+ * tsc, esbuild and swc emit CommonJS), and no module syntax.
  * Files that say `// @hotstate ignore` are left to the transform, which skips them.
  */
-function isCommonJs(code: string): boolean {
-  if (/^\s*(import|export)\b/m.test(code) || /@hotstate\s+ignore/.test(code)) return false;
-  return /\b(require\(|module\.exports\b|exports\.[\w$]+\s*=|Object\.defineProperty\(exports,)/.test(code);
+function isCommonJs(code: string, file: string): boolean {
+  if (/@hotstate\s+ignore/.test(code) || !/\b(require\(|module\.exports\b|exports\.[\w$]+\s*=|Object\.defineProperty\(exports,)/.test(code)) return false;
+  // The parser's word: no static import or export, no import.meta (a dynamic import() does not count).
+  const parsed = parseSync(file, code);
+  return parsed.errors.length === 0 && !parsed.module.hasModuleSyntax;
 }
 
 /** Every .js/.mjs file under `dir` (not node_modules, not `outDir` when it lies inside), sorted. */

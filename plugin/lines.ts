@@ -16,6 +16,17 @@ export function lineStarts(code: string): number[] {
   return starts;
 }
 
+/** Line starts as TypeScript counts lines (and writes its source maps): at \n, \r\n, a lone \r, U+2028 and U+2029. */
+export function lineStartsTs(code: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < code.length; i++) {
+    const c = code.charCodeAt(i);
+    if (c === 13 && code.charCodeAt(i + 1) === 10) continue;
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) starts.push(i + 1);
+  }
+  return starts;
+}
+
 /** The 0-based line of `offset`, given the line starts (`lineStarts`): a binary search. */
 export function lineAt(starts: readonly number[], offset: number): number {
   let lo = 0;

@@ -5,13 +5,13 @@ import { decode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
 import type TS from 'typescript';
 import { CONTRACT_VERSION, isIncompatiblePolicy, RUNTIME_SPECIFIER, type IncompatiblePolicy } from '../runtime/contract.ts';
 import { HotstateError } from '../runtime/errors.ts';
-import { lineAt, lineStarts } from './lines.ts';
+import { lineAt, lineStarts, lineStartsTs } from './lines.ts';
 import { moduleId } from './module-id.ts';
 import { SyntaxErrorAt } from './parse.ts';
 import { transform, type TransformResult } from './transform.ts';
 
 /**
- * `hotstate/tsc`: the TypeScript custom transformer (TypeScript 5.x and 6.x). It instruments each
+ * `hotstate/tsc`: the TypeScript custom transformer (tested with TypeScript 5.9 and 6.0). It instruments each
  * emitted file exactly as the Vite plugin does, with the same transform, and hands TypeScript a
  * source file it finishes as usual: the host's target, module format, helpers and source maps.
  *
@@ -98,7 +98,7 @@ function checkTypeScript(ts: unknown): asserts ts is TypeScript {
   if (major >= 7 || typeof api.transpileModule !== 'function' || typeof api.createSourceFile !== 'function' || api.factory === undefined) {
     throw new HotstateError(`found TypeScript ${version}. ${TS7_MESSAGE}`);
   }
-  if (major < 5) throw new HotstateError(`hotstate/tsc supports TypeScript 5.x and 6.x, found ${version}. Upgrade TypeScript, or instrument the emitted JavaScript with \`npx hotstate instrument <outDir>\`.`);
+  if (major < 5) throw new HotstateError(`hotstate/tsc needs TypeScript 5 or 6 (tested with 5.9 and 6.0), found ${version}. Upgrade TypeScript, or instrument the emitted JavaScript with \`npx hotstate instrument <outDir>\`.`);
 }
 
 /**
@@ -151,8 +151,14 @@ export default function hotstateTsPatch(
   }
   const root = option('root');
   const runtime = option('runtime');
+  if (extras.ts === undefined) {
+    throw new HotstateError(
+      'the "hotstate/tsc" entry of compilerOptions.plugins needs ts-patch 3 or later, which passes its TypeScript to the transformer (run tsc through `tspc`). ' +
+        'Outside ts-patch, use `hotstateTransformer({ ts })` from "hotstate/tsc".',
+    );
+  }
   return hotstateTransformer({
-    ts: extras.ts as TypeScript,
+    ts: extras.ts,
     program,
     ...(root === undefined ? {} : { root: path.resolve(programRoot(program) ?? process.cwd(), root) }),
     ...(onIncompatible === undefined ? {} : { onIncompatible }),
@@ -262,12 +268,16 @@ function instrumentSourceFile(ts: TypeScript, context: TS.TransformationContext,
 
 /** Whether TypeScript emits this file as CommonJS (or AMD, UMD, System), where `import.meta` does not exist. */
 function emitsCommonJs(ts: TypeScript, sourceFile: TS.SourceFile, options: TS.CompilerOptions): boolean {
-  // TypeScript's own answer (it reads `impliedNodeFormat` for node16/nodenext); absent, the option.
+  // TypeScript's own answer (an internal function of TypeScript 5.6 and later; it reads
+  // `impliedNodeFormat` for node16…nodenext); without it, the same from the option and the file.
   const worker = (ts as { getEmitModuleFormatOfFileWorker?: (file: TS.SourceFile, options: TS.CompilerOptions) => TS.ModuleKind }).getEmitModuleFormatOfFileWorker;
+  const kind = options.module ?? ((options.target ?? ts.ScriptTarget.ES5) >= ts.ScriptTarget.ES2015 ? ts.ModuleKind.ES2015 : ts.ModuleKind.CommonJS);
   const format =
     typeof worker === 'function'
       ? worker(sourceFile, options)
-      : (options.module ?? ((options.target ?? ts.ScriptTarget.ES5) >= ts.ScriptTarget.ES2015 ? ts.ModuleKind.ES2015 : ts.ModuleKind.CommonJS));
+      : kind >= ts.ModuleKind.Node16 && kind <= ts.ModuleKind.NodeNext
+        ? (sourceFile.impliedNodeFormat ?? ts.ModuleKind.CommonJS)
+        : kind;
   const { None, CommonJS, AMD, UMD, System } = ts.ModuleKind;
   return format === None || format === CommonJS || format === AMD || format === UMD || format === System;
 }
@@ -282,17 +292,16 @@ function hasParseErrors(sourceFile: TS.SourceFile): boolean {
  * original positions wherever they come from the original text.
  */
 function replaceStatements(ts: TypeScript, sourceFile: TS.SourceFile, result: TransformResult, host: TS.CompilerOptions): TS.SourceFile {
-  const compiled = ts.transpileModule(result.code, {
-    fileName: sourceFile.fileName,
-    compilerOptions: innerOptions(ts, host),
-    reportDiagnostics: false,
-  });
+  const inner = innerCompile(ts, sourceFile.fileName, host);
+  const compiled = ts.transpileModule(result.code, { fileName: inner.fileName, compilerOptions: inner.options, reportDiagnostics: false });
   const js = compiled.outputText.replace(/\n?\/\/# sourceMappingURL=\S*\s*$/, '\n');
   const kind = /^(react-native|preserve)$/i.test(String(ts.JsxEmit[host.jsx ?? ts.JsxEmit.None] ?? '')) && /\.[jt]sx$/.test(sourceFile.fileName) ? ts.ScriptKind.JSX : ts.ScriptKind.JS;
   const output = ts.createSourceFile(sourceFile.fileName, js, ts.ScriptTarget.Latest, true, kind);
 
-  const toInstrumented = offsetMapper(JSON.parse(compiled.sourceMapText!).mappings, js, result.code, true);
-  const toOriginal = offsetMapper(result.map.mappings, result.code, sourceFile.text, false);
+  // TypeScript's source maps break lines where TypeScript does (also at a lone \r, U+2028, U+2029);
+  // magic-string's, at \n only.
+  const toInstrumented = offsetMapper(JSON.parse(compiled.sourceMapText!).mappings, lineStartsTs(js), lineStartsTs(result.code), true);
+  const toOriginal = offsetMapper(result.map.mappings, lineStarts(result.code), lineStarts(sourceFile.text), false);
   const original = (offset: number): number | undefined => {
     const at = toInstrumented(offset);
     return at === undefined ? undefined : toOriginal(at);
@@ -302,11 +311,24 @@ function replaceStatements(ts: TypeScript, sourceFile: TS.SourceFile, result: Tr
   return ts.factory.updateSourceFile(sourceFile, statements);
 }
 
-/** The host's options, with what the inner compile must do differently: ES modules, a source map, no files. */
-function innerOptions(ts: TypeScript, host: TS.CompilerOptions): TS.CompilerOptions {
+/**
+ * The host's options, with what the inner compile must do differently: ES module output, a source
+ * map, no files written. The host's module kind stays where it emits this (ES module) file the
+ * same way, so that `import x = require()` comes out as the host writes it: `preserve` keeps it a
+ * `require` call, and node16…nodenext, which decide by the file's format, get a `.mts` name (the
+ * inner compile has no package.json to read) and write a `createRequire`.
+ */
+function innerCompile(ts: TypeScript, fileName: string, host: TS.CompilerOptions): { fileName: string; options: TS.CompilerOptions } {
+  const kind = host.module;
+  const node = kind !== undefined && kind >= ts.ModuleKind.Node16 && kind <= ts.ModuleKind.NodeNext && /\.m?ts$/.test(fileName);
+  const module = kind === ts.ModuleKind.Preserve || node ? kind : ts.ModuleKind.ESNext;
+  return { fileName: node ? fileName.replace(/\.m?ts$/, '.mts') : fileName, options: innerOptions(host, module) };
+}
+
+function innerOptions(host: TS.CompilerOptions, module: TS.ModuleKind): TS.CompilerOptions {
   // No plugins: a patched TypeScript (ts-patch) would run this transformer again inside. An empty
   // list, not none: without one, ts-patch looks for the tsconfig.json and takes its plugins.
-  const options: TS.CompilerOptions = { ...host, module: ts.ModuleKind.ESNext, sourceMap: true, plugins: [] };
+  const options: TS.CompilerOptions = { ...host, module, sourceMap: true, plugins: [] };
   // Written by the host, not here.
   for (const key of [
     'inlineSourceMap', 'inlineSources', 'sourceRoot', 'mapRoot', 'declaration', 'declarationMap', 'emitDeclarationOnly',
@@ -319,15 +341,14 @@ function innerOptions(ts: TypeScript, host: TS.CompilerOptions): TS.CompilerOpti
 }
 
 /**
- * Maps offsets of `from` to offsets of `to` through a source map's mappings (one source).
+ * Maps offsets of one text to offsets of another (given their line starts) through a source map's
+ * mappings (one source).
  * `exact`: only where a segment starts at that very column (TypeScript writes one at every node);
  * otherwise the segment before it on the line, moved by the distance (magic-string writes one per
  * copied chunk; the caller checks the result against the original syntax tree).
  */
-function offsetMapper(mappings: string, from: string, to: string, exact: boolean): (offset: number) => number | undefined {
+function offsetMapper(mappings: string, fromStarts: readonly number[], toStarts: readonly number[], exact: boolean): (offset: number) => number | undefined {
   const lines = decode(mappings);
-  const fromStarts = lineStarts(from);
-  const toStarts = lineStarts(to);
   return (offset) => {
     const lo = lineAt(fromStarts, offset);
     const column = offset - fromStarts[lo]!;
@@ -341,6 +362,9 @@ function offsetMapper(mappings: string, from: string, to: string, exact: boolean
     return lineStart === undefined ? undefined : lineStart + found[3]! + (column - found[0]);
   };
 }
+
+/** A name, a number, or one character: enough of a node's first token to tell two nodes apart. */
+const FIRST_TOKEN = /^(?:[\p{ID_Continue}$#@]+|[^])/u;
 
 /**
  * Gives each node of `output` the position (and leading trivia) of the original node it comes
@@ -365,6 +389,10 @@ function placeNodes(ts: TypeScript, sourceFile: TS.SourceFile, output: TS.Source
     const start = node.getStart(output);
     const at = original(start);
     if (at === undefined) return undefined;
+    // The same first token, too: an offset inside inserted code is moved from the segment before
+    // it and can land on an unrelated node of the same kind.
+    const head = FIRST_TOKEN.exec(output.text.slice(start, start + 64))?.[0] ?? '';
+    if (!sourceFile.text.startsWith(head, at)) return undefined;
     const candidates = (byStart.get(at) ?? []).filter(
       (c) => c.kind === node.kind && (!isToken(node.kind) || sourceFile.text.slice(at, c.end) === output.text.slice(start, node.end)),
     );

@@ -14,6 +14,9 @@ import { RUNTIME_SPECIFIER } from '../runtime/contract.ts';
 
 const COMPILER_OPTIONS = (ts: typeof TS): TS.CompilerOptions => ({ target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext });
 
+/** Compiler options of a host, on top of ES2022 and ES module output. */
+export type HostOptions = (ts: typeof TS) => TS.CompilerOptions;
+
 function compileHost(
   name: string,
   ts: typeof TS,
@@ -44,15 +47,15 @@ function compileHost(
 }
 
 /** tsc with `hotstate/tsc`: each module through `ts.transpileModule` with the transformer. */
-export function tscHost(ts: typeof TS): (options: HotstateOptions) => Plugin[] {
+export function tscHost(ts: typeof TS, more: HostOptions = () => ({})): (options: HotstateOptions) => Plugin[] {
   return (options) => [
-    compileHost(`test:tsc-${ts.version}`, ts, (code, id, root) => {
+    compileHost(`test:tsc-${ts.version}-${JSON.stringify(more(ts))}`, ts, (code, id, root) => {
       const reported: TS.Diagnostic[] = [];
       const transformer = hotstateTransformer({ ts, root, onDiagnostic: (d) => reported.push(d), ...(options.onIncompatible ? { onIncompatible: options.onIncompatible } : {}) });
       const out = ts.transpileModule(code, {
         fileName: id,
         reportDiagnostics: true,
-        compilerOptions: { ...COMPILER_OPTIONS(ts), sourceMap: true },
+        compilerOptions: { ...COMPILER_OPTIONS(ts), ...more(ts), sourceMap: true },
         transformers: { before: [transformer] },
       });
       return { code: out.outputText, map: out.sourceMapText!, diagnostics: [...(out.diagnostics ?? []), ...reported] };

@@ -168,7 +168,8 @@ describe('hotstate instrument', () => {
 
   test('CommonJS output is refused with what to do; ES modules next to it are still instrumented', () => {
     const p = compiled();
-    const cjs = '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.n = void 0;\nexports.n = 1;\n';
+    // A dynamic import() is not module syntax: this is still CommonJS.
+    const cjs = '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.n = void 0;\nexports.n = 1;\nexports.load = () =>\n  import("./counter.js");\n';
     p.write({ 'dist/old-cjs.js': cjs });
     const run = p.hotstate(['instrument', 'dist']);
     expect(run.stderr).toContain(`${path.join('dist', 'old-cjs.js')}: this is CommonJS`);

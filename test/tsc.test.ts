@@ -154,6 +154,26 @@ for (const host of [ts, ts59 as unknown as typeof ts]) {
       expect(reported).toHaveLength(1);
     });
 
+    test('import x = require() comes out as the host writes it (preserve, nodenext), and lone \\r or U+2028 line breaks keep the placement', () => {
+      const compile = (fileName: string, code: string, module: ts.ModuleKind) =>
+        host.transpileModule(code, {
+          fileName,
+          compilerOptions: { target: host.ScriptTarget.ES2022, module },
+          transformers: { before: [hotstateTransformer({ ts: host, root: '/p', onDiagnostic: (d) => { throw new Error(String(d.messageText)); } })] },
+        }).outputText;
+      const source = `import fs = require('fs');\nexport let n: number = fs.constants.F_OK;\n`;
+      expect(compile('/p/src/a.ts', source, host.ModuleKind.Preserve)).toContain('const fs = require("fs");');
+      const node = compile('/p/src/a.mts', source, host.ModuleKind.NodeNext);
+      expect(node).toMatch(/createRequire/);
+      expect(node).toContain('const fs = __require("fs");');
+
+      // TypeScript starts a new line at U+2028 and at a lone \r: every later node still finds its original.
+      for (const brk of ['\u2028', '\r']) {
+        const out = compile('/p/src/b.ts', `/* a note${brk} on two lines */\nexport let size: number = 1; // the size\nexport const label = 'big';\n`, host.ModuleKind.ESNext);
+        expect(out).toContain(`'big'`);
+      }
+    });
+
     test('the ts-patch entry reads its options from the plugins entry; the ts-jest entry takes the compiler ts-jest loaded', () => {
       const root = project({ 'src/shape.ts': SHAPE });
       const program = host.createProgram([path.join(root, 'src/shape.ts')], { module: host.ModuleKind.ESNext, target: host.ScriptTarget.ES2022 });
@@ -162,6 +182,7 @@ for (const host of [ts, ts59 as unknown as typeof ts]) {
       emitWith(hotstateTsPatch(program, { transform: 'hotstate/tsc', onIncompatible: 'reject', root }, { ts: host }));
       expect(outputs.pop()).toContain('"id": "src/shape.ts", "schema"');
       expect(() => hotstateTsPatch(program, { onIncompatible: 'never' }, { ts: host })).toThrow(/"hotstate\/tsc" entry of compilerOptions\.plugins: "onIncompatible" must be reset, reject or keep/);
+      expect(() => hotstateTsPatch(program, {}, {})).toThrow(/needs ts-patch 3 or later.*tspc/);
       emitWith(factory({ configSet: { compilerModule: host }, program }, { root }));
       expect(outputs.pop()).toMatch(/^import \{ __hotstate as /);
     });
@@ -174,10 +195,12 @@ test('hotstate/tsc never loads a TypeScript of its own: nothing it imports at ru
   const walk = (file: string): void => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const [, typeOnly, specifier] of readFileSync(file, 'utf8').matchAll(/^import (type )?[^;]*?from '([^']+)'/gms)) {
+    const text = readFileSync(file, 'utf8');
+    for (const [, typeOnly, specifier] of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[\w$*\s,]|\{[^}]*\})*?from\s*'([^']+)'/gm)) {
       if (specifier!.startsWith('.')) walk(path.resolve(path.dirname(file), specifier!));
       else if (typeOnly === undefined) runtimeImports.push(specifier!);
     }
+    for (const [, specifier] of text.matchAll(/\b(?:require|import)\(\s*['"]([^'"]+)['"]/g)) runtimeImports.push(specifier!);
   };
   walk(path.resolve(import.meta.dirname, '../plugin/tsc.ts'));
   expect(seen.size).toBeGreaterThan(5);
