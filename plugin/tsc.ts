@@ -287,11 +287,66 @@ function hasParseErrors(sourceFile: TS.SourceFile): boolean {
 }
 
 /**
- * Compiles the instrumented text to JavaScript with the host's options (ES module output) and
- * returns the original source file with that JavaScript as its statements, placed at the
- * original positions wherever they come from the original text.
+ * The original source file with the instrumented code as its statements (TypeScript the host
+ * finishes, or JavaScript compiled first), placed at the original positions wherever they come
+ * from the original text.
  */
 function replaceStatements(ts: TypeScript, sourceFile: TS.SourceFile, result: TransformResult, host: TS.CompilerOptions): TS.SourceFile {
+  const statements = (hostCanFinish(ts, sourceFile, host) ? instrumentedStatements(ts, sourceFile, result) : undefined) ?? compiledStatements(ts, sourceFile, result, host);
+  return ts.factory.updateSourceFile(sourceFile, ts.setTextRange(ts.factory.createNodeArray(statements), sourceFile.statements));
+}
+
+/**
+ * Whether the host's own transforms can finish the instrumented TypeScript: none of them then
+ * needs its checker on a node hotstate made. They do for decorators, enums, namespaces,
+ * `import =`/`export =` and class features below ES2022; such files are compiled first
+ * (`compiledStatements`).
+ */
+function hostCanFinish(ts: TypeScript, sourceFile: TS.SourceFile, host: TS.CompilerOptions): boolean {
+  // TypeScript's default target (an internal function; it changed between versions), else ES5.
+  const emitTarget = (ts as { getEmitScriptTarget?: (options: TS.CompilerOptions) => TS.ScriptTarget }).getEmitScriptTarget;
+  const target = typeof emitTarget === 'function' ? emitTarget(host) : (host.target ?? ts.ScriptTarget.ES5);
+  if (target < ts.ScriptTarget.ES2022 || host.useDefineForClassFields === false || host.experimentalDecorators === true) return false;
+  const { Decorator, EnumDeclaration, ModuleDeclaration, ImportEqualsDeclaration, ExportAssignment } = ts.SyntaxKind;
+  const needsChecker = (node: TS.Node): boolean =>
+    node.kind === Decorator || node.kind === EnumDeclaration || node.kind === ModuleDeclaration || node.kind === ImportEqualsDeclaration || node.kind === ExportAssignment || ts.forEachChild(node, needsChecker) === true;
+  return ts.forEachChild(sourceFile, needsChecker) !== true;
+}
+
+/**
+ * The instrumented TypeScript as the file's statements, for the host to finish. Its imports and
+ * exports are the original nodes (they are unchanged), so that the host's checker decides as
+ * usual which ones only bring types (and leaves them out); the ones hotstate adds are values.
+ * Undefined when an import or export of the file's own changed (a cell's `export { count }`):
+ * then the file is compiled first.
+ */
+function instrumentedStatements(ts: TypeScript, sourceFile: TS.SourceFile, result: TransformResult): readonly TS.Statement[] | undefined {
+  const kind = /\.[cm]?tsx$/.test(sourceFile.fileName) ? ts.ScriptKind.TSX : /\.jsx$/.test(sourceFile.fileName) ? ts.ScriptKind.JSX : /\.[cm]?js$/.test(sourceFile.fileName) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
+  const parsed = ts.createSourceFile(sourceFile.fileName, result.code, ts.ScriptTarget.Latest, true, kind);
+  const isModuleStatement = (s: TS.Statement): s is TS.ImportDeclaration | TS.ExportDeclaration => ts.isImportDeclaration(s) || ts.isExportDeclaration(s);
+  const originals = new Map(sourceFile.statements.filter(isModuleStatement).map((s) => [s.getText(sourceFile), s]));
+  const same: Array<TS.Statement | undefined> = [];
+  for (const statement of parsed.statements) {
+    const original = isModuleStatement(statement) ? originals.get(statement.getText(parsed)) : undefined;
+    if (isModuleStatement(statement) && original === undefined && !addedByHotstate(ts, statement)) return undefined;
+    same.push(original);
+  }
+  placeNodes(ts, sourceFile, parsed, offsetMapper(result.map.mappings, lineStarts(result.code), lineStarts(sourceFile.text), false));
+  return parsed.statements.map((s, i) => same[i] ?? s);
+}
+
+/** The runtime and migration imports, and the exports of cells' mirrors: values hotstate adds. */
+function addedByHotstate(ts: TypeScript, statement: TS.ImportDeclaration | TS.ExportDeclaration): boolean {
+  if (ts.isImportDeclaration(statement)) {
+    const bindings = statement.importClause?.namedBindings;
+    return bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.every((e) => e.propertyName !== undefined && /^(__hotstate|migration)$/.test(e.propertyName.text) && e.name.text.startsWith('__hs'));
+  }
+  const clause = statement.exportClause;
+  return statement.moduleSpecifier === undefined && clause !== undefined && ts.isNamedExports(clause) && clause.elements.every((e) => (e.propertyName ?? e.name).getText().startsWith('__hs'));
+}
+
+/** The instrumented text compiled to JavaScript with the host's options, as the file's statements. */
+function compiledStatements(ts: TypeScript, sourceFile: TS.SourceFile, result: TransformResult, host: TS.CompilerOptions): readonly TS.Statement[] {
   const inner = innerCompile(ts, sourceFile.fileName, host);
   const compiled = ts.transpileModule(result.code, { fileName: inner.fileName, compilerOptions: inner.options, reportDiagnostics: false });
   const js = compiled.outputText.replace(/\n?\/\/# sourceMappingURL=\S*\s*$/, '\n');
@@ -307,8 +362,7 @@ function replaceStatements(ts: TypeScript, sourceFile: TS.SourceFile, result: Tr
     return at === undefined ? undefined : toOriginal(at);
   };
   placeNodes(ts, sourceFile, output, original);
-  const statements = ts.setTextRange(ts.factory.createNodeArray(output.statements), sourceFile.statements);
-  return ts.factory.updateSourceFile(sourceFile, statements);
+  return output.statements;
 }
 
 /**
@@ -406,7 +460,10 @@ function placeNodes(ts: TypeScript, sourceFile: TS.SourceFile, output: TS.Source
     // Not part of the host's program: its checker must not be asked about these nodes (as for
     // nodes a transformer creates with the factory; this flag is what makes a node one of those).
     (node as { flags: TS.NodeFlags }).flags |= ts.NodeFlags.Synthesized;
-    for (const [key, value] of Object.entries(node)) {
+    // Every list of child nodes (a NodeArray has a position): `for…in`, which allocates nothing.
+    const fields = node as unknown as Record<string, unknown>;
+    for (const key in fields) {
+      const value = fields[key];
       if (key === 'parent' || !Array.isArray(value) || typeof (value as Partial<TS.NodeArray<TS.Node>>).pos !== 'number') continue;
       const list = (from as unknown as Record<string, unknown> | undefined)?.[key];
       ts.setTextRange(value as unknown as TS.NodeArray<TS.Node>, Array.isArray(list) && typeof (list as Partial<TS.NodeArray<TS.Node>>).pos === 'number' ? (list as unknown as TS.TextRange) : NEW);

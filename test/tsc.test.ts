@@ -154,6 +154,33 @@ for (const host of [ts, ts59 as unknown as typeof ts]) {
       expect(reported).toHaveLength(1);
     });
 
+    test('files whose emit needs the checker (enums, namespaces) are compiled first, and come out right', () => {
+      const out = host.transpileModule(`export enum Color { Red, Green }\nexport namespace Paint { export const mix = (c: Color) => c + 1; }\nexport let last: Color = Color.Green;\n`, {
+        fileName: '/p/src/enum.ts',
+        compilerOptions: { target: host.ScriptTarget.ES2022, module: host.ModuleKind.ESNext },
+        transformers: { before: [hotstateTransformer({ ts: host, root: '/p', onDiagnostic: (d) => { throw new Error(String(d.messageText)); } })] },
+      }).outputText;
+      expect(out).toContain('Color[Color["Green"] = 1] = "Green"');
+      expect(out).toMatch(/Paint\.mix = /);
+      expect(out).toMatch(/^import \{ __hotstate as /m);
+    });
+
+    test('type-only exports and imports are left out, also next to exported state', () => {
+      const out = host.transpileModule(
+        `import type { X } from './x';\nimport { type Y, z } from './y';\nexport type { X };\ninterface Shape { n: number }\nexport let count: number = z;\nexport { type Y };\nlet local: Shape = { n: 1 };\nexport { local, Shape };\n`,
+        {
+          fileName: '/p/src/types.ts',
+          compilerOptions: { target: host.ScriptTarget.ES2022, module: host.ModuleKind.ESNext },
+          transformers: { before: [hotstateTransformer({ ts: host, root: '/p', onDiagnostic: (d) => { throw new Error(String(d.messageText)); } })] },
+        },
+      ).outputText;
+      expect(out).not.toMatch(/(import|export) [^;]*\b(X|Y|Shape)\b/);
+      expect(out).not.toMatch(/interface/);
+      expect(out).toMatch(/import \{ z \} from '\.\/y';/);
+      expect(out).toMatch(/export \{ __hs\w* as count \}/);
+      expect(out).toMatch(/export \{ __hs\w* as local \}/);
+    });
+
     test('import x = require() comes out as the host writes it (preserve, nodenext), and lone \\r or U+2028 line breaks keep the placement', () => {
       const compile = (fileName: string, code: string, module: ts.ModuleKind) =>
         host.transpileModule(code, {
