@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
 import { parseSync } from 'oxc-parser';
-import { isInstrumented } from '../plugin/marker.ts';
+import { isInstrumented, mayOptOut } from '../plugin/marker.ts';
 import { moduleId } from '../plugin/module-id.ts';
 import { transform } from '../plugin/transform.ts';
 import { isIncompatiblePolicy, RUNTIME_SPECIFIER, type IncompatiblePolicy, type ModuleSchema } from '../runtime/contract.ts';
@@ -149,7 +149,7 @@ export function instrument(argv: string[], io: Io): number {
  * Files that say `// @hotstate ignore` are left to the transform, which skips them.
  */
 function isCommonJs(code: string, file: string): boolean {
-  if (/@hotstate\s+ignore/.test(code) || !/\b(require\(|module\.exports\b|exports\.[\w$]+\s*=|Object\.defineProperty\(exports,)/.test(code)) return false;
+  if (mayOptOut(code) || !/\b(require\(|module\.exports\b|exports\.[\w$]+\s*=|Object\.defineProperty\(exports,)/.test(code)) return false;
   // The parser's word: no static import or export, no import.meta (a dynamic import() does not count).
   const parsed = parseSync(file, code);
   return parsed.errors.length === 0 && !parsed.module.hasModuleSyntax;

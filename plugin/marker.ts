@@ -10,3 +10,12 @@ const MARKER = /^import \{ __hotstate as /m;
 export function isInstrumented(code: string): boolean {
   return MARKER.test(code);
 }
+
+/**
+ * Whether the text mentions the `@hotstate ignore` directive anywhere: a quick test for hosts that
+ * decide before the transform (which reads the directive from the comments) whether to complain
+ * about a file hotstate would leave alone anyway.
+ */
+export function mayOptOut(code: string): boolean {
+  return /@hotstate\s+ignore/.test(code);
+}

@@ -6,6 +6,7 @@ import type TS from 'typescript';
 import { CONTRACT_VERSION, isIncompatiblePolicy, RUNTIME_SPECIFIER, type IncompatiblePolicy } from '../runtime/contract.ts';
 import { HotstateError } from '../runtime/errors.ts';
 import { lineAt, lineStarts, lineStartsTs } from './lines.ts';
+import { mayOptOut } from './marker.ts';
 import { moduleId } from './module-id.ts';
 import { SyntaxErrorAt } from './parse.ts';
 import { transform, type TransformResult } from './transform.ts';
@@ -217,7 +218,7 @@ function instrumentSourceFile(ts: TypeScript, context: TS.TransformationContext,
   };
 
   if (emitsCommonJs(ts, sourceFile, compilerOptions)) {
-    if (!/@hotstate\s+ignore/.test(sourceFile.text)) {
+    if (!mayOptOut(sourceFile.text)) {
       report(
         TSC_DIAGNOSTICS.commonJs,
         ts.DiagnosticCategory.Error,
@@ -255,7 +256,7 @@ function instrumentSourceFile(ts: TypeScript, context: TS.TransformationContext,
     return sourceFile;
   }
   if (result === null) return sourceFile;
-  const starts = lineStarts(sourceFile.text);
+  const starts = result.diagnostics.length === 0 ? [] : lineStarts(sourceFile.text);
   for (const diagnostic of result.diagnostics) {
     // At the first token of the reported line and column (the transform reports column 0 for members).
     const at = (starts[diagnostic.line - 1] ?? 0) + diagnostic.column;

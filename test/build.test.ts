@@ -1,23 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readTree } from './files.ts';
 import { build } from 'vite';
 import { afterAll, expect, test } from 'vitest';
 import { hotstate } from '../plugin/vite.ts';
 
 const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-build-')));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function files(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) {
-      const full = path.join(entry.parentPath, entry.name);
-      out.set(path.relative(dir, full), readFileSync(full));
-    }
-  }
-  return out;
-}
 
 test('a production build with the plugin is byte-identical to one without it', async () => {
   mkdirSync(path.join(root, 'src'), { recursive: true });
@@ -30,7 +20,7 @@ test('a production build with the plugin is byte-identical to one without it', a
 
   const run = async (outDir: string, plugins: ReturnType<typeof hotstate>[]) => {
     await build({ root, configFile: false, logLevel: 'silent', plugins, build: { outDir, sourcemap: true } });
-    return files(path.join(root, outDir));
+    return readTree(path.join(root, outDir));
   };
   const plain = await run('dist-plain', []);
   const withPlugin = await run('dist-hotstate', [hotstate()]);

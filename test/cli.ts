@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { writeFiles } from './files.ts';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
@@ -57,12 +58,7 @@ export function repo(files: Record<string, string>): Repo {
   const git = (...args: string[]): void => {
     execFileSync('git', ['-c', 'user.name=hotstate test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: root, stdio: 'pipe' });
   };
-  const write = (more: Record<string, string>): void => {
-    for (const [file, content] of Object.entries(more)) {
-      mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-      writeFileSync(path.join(root, file), content);
-    }
-  };
+  const write = (more: Record<string, string>): void => writeFiles(root, more);
   git('init', '-q', '-b', 'main');
   write({ 'tsconfig.json': TSCONFIG, ...files });
   git('add', '-A');

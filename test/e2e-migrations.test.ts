@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { writeFiles } from './files.ts';
 import type { Browser, Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -22,8 +23,7 @@ let lastWrite = 0;
 async function write(name: string, content: string): Promise<void> {
   const wait = lastWrite + 200 - Date.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-  writeFileSync(path.join(root, name), content);
+  writeFiles(root, { [name]: content });
   lastWrite = Date.now();
 }
 

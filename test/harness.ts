@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { writeFiles } from './files.ts';
 import { createServer, createServerModuleRunner, type Plugin, type ViteDevServer } from 'vite';
 import type { ModuleRunner } from 'vite/module-runner';
 import { REPORT_EVENT, type UpdateReport } from '../runtime/contract.ts';
@@ -41,12 +42,8 @@ export async function startProject(files: Record<string, string>, options: Hotst
   const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-')));
   const lastWrite = new Map<string, number>();
   const writeNow = (more: Record<string, string>): void => {
-    for (const [file, content] of Object.entries(more)) {
-      const full = path.join(root, file);
-      mkdirSync(path.dirname(full), { recursive: true });
-      writeFileSync(full, content);
-      lastWrite.set(file, Date.now());
-    }
+    writeFiles(root, more);
+    for (const file of Object.keys(more)) lastWrite.set(file, Date.now());
   };
   // The file watcher folds a second change of the same file within ~100 ms into the first, as
   // editors never save that fast; writes to one file are spaced so each one is seen.

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readTree } from './files.ts';
 import { fileURLToPath } from 'node:url';
 import { parseSync } from 'oxc-parser';
 import { SourceMapConsumer } from 'source-map-js';
@@ -47,18 +47,6 @@ function compiled(): Repo {
   return project;
 }
 
-/** Every file under `dir`, relative path → bytes. */
-function snapshot(dir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) {
-      const file = path.join(entry.parentPath, entry.name);
-      files.set(path.relative(dir, file), readFileSync(file));
-    }
-  }
-  return files;
-}
-
 /** 1-based line and 0-based column of the first occurrence of `needle`. */
 function position(code: string, needle: string): { line: number; column: number } {
   const at = code.indexOf(needle);
@@ -101,21 +89,21 @@ describe('hotstate instrument', () => {
     const click = new SourceMapConsumer(JSON.parse(p.read('dist/main.js.map'))).originalPositionFor(position(p.read('dist/main.js'), 'click()'));
     expect(click.line).toBe(5);
 
-    const before = snapshot(path.join(p.root, 'dist'));
+    const before = readTree(path.join(p.root, 'dist'));
     const again = p.hotstate(['instrument', 'dist']);
     expect(again.stdout).toBe('instrumented 0 files, skipped 3\n');
     expect(again.status).toBe(0);
-    expect(snapshot(path.join(p.root, 'dist'))).toEqual(before);
+    expect(readTree(path.join(p.root, 'dist'))).toEqual(before);
   }, 60_000);
 
   test('--out-dir leaves the input untouched; --runtime, --root and --on-incompatible reach the code', () => {
     const p = compiled();
-    const input = snapshot(path.join(p.root, 'dist'));
+    const input = readTree(path.join(p.root, 'dist'));
     const run = p.hotstate(['instrument', 'dist', '--out-dir', 'out', '--runtime', '@acme/rt', '--root', 'dist', '--on-incompatible', 'reject']);
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe('instrumented 2 files, skipped 1\n');
     expect(run.status).toBe(0);
-    expect(snapshot(path.join(p.root, 'dist'))).toEqual(input);
+    expect(readTree(path.join(p.root, 'dist'))).toEqual(input);
 
     const code = p.read('out/counter.js');
     expect(code).toContain('from "@acme/rt"');
@@ -128,9 +116,9 @@ describe('hotstate instrument', () => {
     expect(original.line).toBe(position(COUNTER, "'bump-marker'").line);
 
     // Running it again into the same folder writes the same bytes.
-    const out = snapshot(path.join(p.root, 'out'));
+    const out = readTree(path.join(p.root, 'out'));
     p.hotstate(['instrument', 'dist', '--out-dir', 'out', '--runtime', '@acme/rt', '--root', 'dist', '--on-incompatible', 'reject']);
-    expect(snapshot(path.join(p.root, 'out'))).toEqual(out);
+    expect(readTree(path.join(p.root, 'out'))).toEqual(out);
   }, 60_000);
 
   test('chains an inline source map, and skips node_modules', () => {
@@ -144,9 +132,9 @@ describe('hotstate instrument', () => {
     const run = p.hotstate(['instrument', 'dist']);
     expect(run.stdout).toBe('instrumented 4 files, skipped 1\n');
     expect(p.read('dist/bin.js')).toMatch(/^#!\/usr\/bin\/env node\nimport \{ __hotstate as /);
-    const before = snapshot(path.join(p.root, 'dist'));
+    const before = readTree(path.join(p.root, 'dist'));
     expect(p.hotstate(['instrument', 'dist']).stdout).toBe('instrumented 0 files, skipped 5\n');
-    expect(snapshot(path.join(p.root, 'dist'))).toEqual(before);
+    expect(readTree(path.join(p.root, 'dist'))).toEqual(before);
     expect(p.read('dist/node_modules/dep/index.js')).toBe('export let x = 1;\n');
     const code = p.read('dist/tiny.mjs');
     expect(code).not.toContain('data:application/json');

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { writeFiles } from './files.ts';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -375,12 +376,7 @@ let wrong: Map<keyof typeof WRONG, { file: string; code: string; module: Migrati
 let diagnostics: Map<string, ts.Diagnostic[]>;
 let programDiagnostics: readonly ts.Diagnostic[];
 
-const write = (dir: string, files: Record<string, string>): void => {
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-};
+const write = writeFiles;
 
 /** Strict, as this repository's own tsconfig: the migrations folder is part of the project. */
 const CHECK_OPTIONS: ts.CompilerOptions = {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll } from 'vitest';
 
+export { writeFiles } from './files.ts';
+
 /**
  * The package as a user gets it: `npm pack` of this repository (with `dist/` built as `prepack` does),
  * installed with `npm install` into fresh app folders in a temporary directory. One pack per test
@@ -84,12 +86,4 @@ export async function installAppAsync(name: string, dependencies: string[], pack
   const { app, tarball } = createApp(name, packageJson);
   await promisify(execFile)('npm', [...NPM_INSTALL, tarball, ...dependencies], { cwd: app, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   return app;
-}
-
-/** Writes files (paths relative to `root`), creating their folders. */
-export function writeFiles(root: string, files: Record<string, string>): void {
-  for (const [file, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    writeFileSync(path.join(root, file), content);
-  }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { writeFiles } from './files.ts';
 import { afterEach, describe, expect, test } from 'vitest';
 import { extractProject } from '../schema/extract.ts';
 import { serializeSnapshot } from '../schema/snapshot.ts';
@@ -17,10 +18,7 @@ afterEach(() => {
 
 function project(files: Record<string, string>, { installed = true } = {}): string {
   root = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-plan-cache-')));
-  for (const [file, text] of Object.entries({ 'tsconfig.json': TSCONFIG, ...files })) {
-    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    writeFileSync(path.join(root, file), text);
-  }
+  writeFiles(root, { 'tsconfig.json': TSCONFIG, ...files });
   if (installed) mkdirSync(path.join(root, 'node_modules'));
   return root;
 }
