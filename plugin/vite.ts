@@ -11,7 +11,8 @@ import { StubWriter } from './dev-stubs.ts';
 import { isInstrumented } from './marker.ts';
 import { moduleId } from './module-id.ts';
 import type { HotstateOptions } from './options.ts';
-import { transform } from './transform.ts';
+import { transform, type TransformResult } from './transform.ts';
+import { OxcStep } from './vite-oxc.ts';
 
 export type { HotstateOptions, FilterPattern } from './options.ts';
 
@@ -54,6 +55,7 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
   let reactRefresh = false;
   let migrations: MigrationFolder;
   let stubs: StubWriter | undefined;
+  let oxc: OxcStep | undefined;
   /** Whether the module with this resolved ID is one that hotstate instruments. */
   const instruments = (id: string): boolean =>
     SCRIPT.test(id) &&
@@ -83,6 +85,7 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
 
     configResolved(resolved) {
       config = resolved;
+      oxc = OxcStep.for(resolved);
       userFilter = createFilter(options.include, options.exclude, { resolve: resolved.root });
       reactRefresh =
         options.reactRefresh ?? (resolved.server.hmr !== false && resolved.plugins.some((plugin) => REACT_REFRESH_PLUGINS.has(plugin.name)));
@@ -108,12 +111,13 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
 
     transform: {
       filter: { id: { include: SCRIPT, exclude: NEVER } },
-      handler(code, id) {
+      async handler(code, id) {
         // Already instrumented (compiled by hotstate/tsc, or by `hotstate instrument`): as it is.
         if (!instruments(id) || isInstrumented(code)) return null;
+        let result: TransformResult | null;
         try {
           const module = moduleId(config.root, id);
-          const result = transform(code, {
+          result = transform(code, {
             id: module,
             migrations: migrations.forModule(module),
             filename: id,
@@ -123,11 +127,6 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
             // A page cannot ask its heap for live instances (Node can): they register as they are made.
             trackInstances: this.environment.config.consumer === 'client',
           });
-          if (result === null) return null;
-          for (const diagnostic of result.diagnostics) {
-            this.warn(`${diagnostic.message} (${id}:${diagnostic.line})`);
-          }
-          return { code: result.code, map: result.map };
         } catch (error) {
           if (error instanceof HotstateError) this.error(error.message);
           // A bug in the transform must not make a valid module unloadable.
@@ -137,6 +136,15 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
           );
           return null;
         }
+        if (result === null) return null;
+        for (const diagnostic of result.diagnostics) {
+          this.warn(`${diagnostic.message} (${id}:${diagnostic.line})`);
+        }
+        if (oxc === undefined || !oxc.applies(this.environment, id)) return { code: result.code, map: result.map };
+        // Vite's TypeScript and JSX step, with hotstate's source map composed in natively.
+        const stripped = await oxc.run(this.environment, id, result.code, result.map);
+        for (const warning of stripped.warnings) this.warn(warning);
+        return { code: stripped.code, ...(stripped.map && { map: stripped.map }), moduleType: 'js' };
       },
     },
 
@@ -162,6 +170,7 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
     },
 
     configureServer(server) {
+      if (oxc !== undefined) oxc.watcher = server.watcher;
       for (const environment of Object.values(server.environments)) {
         environment.hot.on(REPORT_EVENT, (reported: UpdateReport, client) => {
           // An incompatible change no migration covers: name the stub the dev server writes for it.

@@ -37,8 +37,9 @@ const WATCHER_GAP_MS = 150;
 /**
  * `host`: plugins that compile the project's modules before hotstate sees them (another host's
  * output, already instrumented, which hotstate then serves as it is); none for the Vite host.
+ * `after`: plugins placed after hotstate in the config.
  */
-export async function startProject(files: Record<string, string>, options: HotstateOptions = {}, host: Plugin[] = []): Promise<Project> {
+export async function startProject(files: Record<string, string>, options: HotstateOptions = {}, host: Plugin[] = [], after: Plugin[] = []): Promise<Project> {
   const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-')));
   const lastWrite = new Map<string, number>();
   const writeNow = (more: Record<string, string>): void => {
@@ -73,7 +74,7 @@ export async function startProject(files: Record<string, string>, options: Hotst
     },
     appType: 'custom',
     server: { middlewareMode: true, ws: false, watch: { usePolling: false } },
-    plugins: [...host, hotstate(options)],
+    plugins: [...host, hotstate(options), ...after],
   });
   const runners: ModuleRunner[] = [];
   // Stack traces are mapped by the runner itself: Node's native mode does not apply under vitest.

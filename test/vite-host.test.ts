@@ -1,3 +1,5 @@
+import { decode } from '@jridgewell/sourcemap-codec';
+import type { Plugin, TransformResult } from 'vite';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startProject, type Project } from './harness.ts';
 import { scenarioSuite } from './scenario-suite.ts';
@@ -82,5 +84,109 @@ describe('Vite host: pre-transform of changed modules', () => {
     await project.edit('src/a.ts', `export let n = 2;\n`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await clientCode('/src/a.ts')).toBeUndefined();
+  });
+});
+
+describe('Vite host: TypeScript and source maps', () => {
+  const source = [
+    `export interface Item { id: number; title: string; done: boolean }`,
+    `enum Level { Low, High }`,
+    `export let level: Level = Level.Low;`,
+    `export class Store {`,
+    `  items: Item[] = [];`,
+    `  #next: number = 1;`,
+    `  add(title: string, tags: string[] = []): Item {`,
+    `    const item: Item = { id: this.#next++, title, done: tags.length > 99 };`,
+    `    this.items.push(item);`,
+    `    return item as Item;`,
+    `  }`,
+    `}`,
+    `export const label = (item: Item): string => \`#\${item.id} \${item.title}\`;`,
+    ``,
+  ].join('\n');
+  /** Snippets of `source` that the served code keeps as they are, each once. */
+  const snippets = ['Level.Low', 'add(title', 'tags.length > 99', 'this.items.push(item)', 'return item', '`#${item.id} ${item.title}`'];
+
+  /** Where generated position (line, column; 0-based) comes from, by the map's segment at or before it. */
+  const originalOf = (mappings: string, line: number, column: number): [number, number] | undefined => {
+    const segment = decode(mappings)[line]?.filter((s) => s[0] <= column).at(-1);
+    return segment && segment.length >= 4 ? [segment[2]!, segment[3]!] : undefined;
+  };
+  const positionOf = (text: string, snippet: string): [number, number] => {
+    const at = text.indexOf(snippet);
+    expect(at, snippet).toBeGreaterThanOrEqual(0);
+    expect(text.indexOf(snippet, at + 1), `${snippet} occurs once`).toBe(-1);
+    const before = text.slice(0, at).split('\n');
+    return [before.length - 1, before.at(-1)!.length];
+  };
+  const expectMapsBack = (served: TransformResult) => {
+    const map = served.map as { mappings: string; sources: string[]; sourcesContent?: string[] };
+    expect(map.sources).toEqual([expect.stringMatching(/a\.ts$/)]);
+    expect(map.sourcesContent).toEqual([source]);
+    for (const snippet of snippets) {
+      const [line, column] = positionOf(served.code, snippet);
+      expect(originalOf(map.mappings, line, column), snippet).toEqual(positionOf(source, snippet));
+    }
+  };
+  /** Counts the runs of Vite's TypeScript step (`vite:oxc`) that transformed `src/a.ts`. */
+  const countOxc = (): { plugin: Plugin; runs: () => number } => {
+    let runs = 0;
+    const plugin: Plugin = {
+      name: 'count-vite-oxc',
+      configResolved(config) {
+        const oxc = config.plugins.find((p) => p.name === 'vite:oxc')!;
+        const hook = oxc.transform as Extract<Plugin['transform'], Function>;
+        (oxc as Plugin).transform = async function (this: ThisParameterType<typeof hook>, code: string, id: string, ...rest: never[]) {
+          const result = await hook.call(this, code, id, ...rest);
+          if (id.endsWith('/src/a.ts') && result != null) runs++;
+          return result;
+        } as typeof hook;
+      },
+    };
+    return { plugin, runs: () => runs };
+  };
+
+  test('an instrumented module leaves hotstate as JavaScript, with one map to its TypeScript, exact to the column', async () => {
+    const oxc = countOxc();
+    project = await startProject({ 'src/a.ts': source }, {}, [oxc.plugin]);
+    for (const environment of ['client', 'ssr'] as const) {
+      const served = (await project.server.environments[environment].transformRequest('/src/a.ts'))!;
+      expect(served.code).toContain('__hotstate');
+      expect(served.code).not.toMatch(/interface Item|: (?:number|string|Item)\b|as Item/);
+      expectMapsBack(served);
+    }
+    // Vite's own TypeScript step passed over what hotstate returned.
+    expect(oxc.runs()).toBe(0);
+    // And the module runs: the enum, the class with its private field, the arrow.
+    const a = await project.load('src/a.ts');
+    expect(a.label(new a.Store().add('x'))).toBe('#1 x');
+    expect(a.level).toBe(0);
+  });
+
+  test('the same positions as Vite maps them for the module without hotstate', async () => {
+    const oxc = countOxc();
+    project = await startProject({ 'src/a.ts': source }, { exclude: ['src/a.ts'] }, [oxc.plugin]);
+    const served = (await project.server.environments.client.transformRequest('/src/a.ts'))!;
+    expect(served.code).not.toContain('__hotstate');
+    expectMapsBack(served);
+    expect(oxc.runs()).toBe(1);
+  });
+
+  test('a plugin between hotstate and Vite that changes the code: Vite strips the types again, and the map still holds', async () => {
+    const oxc = countOxc();
+    const between: Plugin = { name: 'between', enforce: 'pre', transform: (code, id) => (id.endsWith('/src/a.ts') ? { code: `${code}\n// seen`, map: null } : null) };
+    project = await startProject({ 'src/a.ts': source }, {}, [oxc.plugin], [between]);
+    const served = (await project.server.environments.client.transformRequest('/src/a.ts'))!;
+    expect(served.code).toContain('// seen');
+    expectMapsBack(served);
+    expect(oxc.runs()).toBe(1);
+  });
+
+  test('with `oxc: false` hotstate leaves TypeScript to whatever the project uses instead', async () => {
+    const noOxc: Plugin = { name: 'no-oxc', config: () => ({ oxc: false }) };
+    project = await startProject({ 'src/a.ts': source }, {}, [noOxc]);
+    const served = (await project.server.environments.client.transformRequest('/src/a.ts'))!;
+    expect(served.code).toContain('__hotstate');
+    expect(served.code).toContain('interface Item');
   });
 });
