@@ -182,6 +182,25 @@ describe('Vite host: TypeScript and source maps', () => {
     expect(oxc.runs()).toBe(1);
   });
 
+  test('a .tsx module gets the project\'s oxc options: JSX compiled as configured, `jsxInject` first', async () => {
+    const oxc = countOxc();
+    const options: Plugin = { name: 'jsx-options', config: () => ({ oxc: { jsx: { runtime: 'classic', pragma: 'h' }, jsxInject: `import { h } from './h.ts'` } }) };
+    project = await startProject(
+      {
+        'src/h.ts': `export const h = (tag: string, props: unknown, ...children: unknown[]) => ({ tag, children });\n`,
+        'src/view.tsx': `let clicks: number = 0;\nexport const view = (name: string) => <p>{name} {++clicks}</p>;\n`,
+      },
+      { include: ['src/view.tsx'] },
+      [options, oxc.plugin],
+    );
+    const served = (await project.server.environments.ssr.transformRequest('/src/view.tsx'))!;
+    expect(served.code).toContain('__hotstate');
+    expect(served.code).not.toMatch(/<p>|: (?:number|string)\b/);
+    const view = await project.load('src/view.tsx');
+    expect(view.view('a')).toEqual({ tag: 'p', children: ['a', ' ', 1] });
+    expect(view.view('b')).toEqual({ tag: 'p', children: ['b', ' ', 2] });
+  });
+
   test('with `oxc: false` hotstate leaves TypeScript to whatever the project uses instead', async () => {
     const noOxc: Plugin = { name: 'no-oxc', config: () => ({ oxc: false }) };
     project = await startProject({ 'src/a.ts': source }, {}, [noOxc]);
