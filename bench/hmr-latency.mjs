@@ -244,8 +244,8 @@ export async function runShape(shape, { edits = 30, warmup = 5, pauseMs = 150, b
   plugin.transform.handler = async function (code, id) {
     const t0 = now();
     let result = await handler.call(this, code, id);
-    // Experiment (--hot-no-map): what hotstate's source map costs downstream (Vite combines it with
-    // the TypeScript stripping's map). Breaks the page's source maps; for measuring only.
+    // Experiment (--hot-no-map): what the module's source map costs downstream (hotstate's map,
+    // composed with oxc's; the page then gets none). Breaks the page's source maps; for measuring only.
     if (!hotMap && result) result = { code: result.code, map: { mappings: '' } };
     const name = nameOf(id);
     if (name) {

@@ -2,22 +2,26 @@
  * Vite's own TypeScript and JSX step (`vite:oxc`), run by hotstate for the modules it instruments.
  *
  * Done by `vite:oxc`, the step gets hotstate's output, and Vite then composes the two source maps
- * (hotstate's, then oxc's) in JavaScript on every request: for a 400-line module that was the
- * largest single cost of an edit after hotstate's own transform (bench/README.md §4). Here oxc
- * takes hotstate's map as its input map and composes it natively, so the module leaves hotstate as
- * JavaScript with one map from it straight to the source, and `vite:oxc` passes over exactly the
- * code hotstate returned (`skip`). The options are the ones `vite:oxc` would use for the module
- * (Vite 8's `oxc` config, JSX refresh per environment, `jsxInject`), so the output is the same.
+ * (hotstate's, then oxc's) in JavaScript each time the module is transformed: for a 400-line
+ * module that was the largest single cost of an edit after hotstate's own transform
+ * (bench/README.md §4). Here oxc takes hotstate's map as its input map and composes it natively,
+ * so the module leaves hotstate as JavaScript with one map from it straight to the source, and
+ * `vite:oxc` passes over the module in that transform (`#consume`). The options are the ones
+ * `vite:oxc` would use for the module (Vite 8's `oxc` config, JSX refresh per environment,
+ * `jsxInject`), so the output is the same.
  *
- * When Vite has no `vite:oxc` step (`oxc: false`) or runs it natively (bundled dev), hotstate
- * returns TypeScript and leaves the step to Vite, as before.
+ * When Vite has no `vite:oxc` step (`oxc: false`) or runs it natively (bundled dev), or when oxc
+ * reports an error, hotstate returns TypeScript and leaves the step to Vite, as before.
  */
 import { createFilter, transformWithOxc, type Environment, type FSWatcher, type OxcOptions, type Plugin, type ResolvedConfig } from 'vite';
 
 type Stripped = { code: string; map: Awaited<ReturnType<typeof transformWithOxc>>['map']; warnings: string[] };
 
-/** Warnings about a tsconfig option oxc does not support: once per message, as `vite:oxc` does. */
+/** Warnings about a tsconfig option oxc does not support: once per message, as `vite:oxc` gives them. */
 const warnedTsconfigOptions = new Set<string>();
+
+/** The step of each resolved config: a restart resolves a new config while the old server may still run. */
+const steps = new WeakMap<ResolvedConfig, OxcStep | null>();
 
 const JSX_FILE = /\.[jt]sx\b/;
 /** As `vite:oxc` decides between JavaScript and the file's own language. */
@@ -30,33 +34,50 @@ export class OxcStep {
   readonly #filter: (id: string) => boolean;
   readonly #refreshFilter: ((id: string) => boolean) | undefined;
   readonly #jsxRuntimes: string[];
-  /** Per environment and module: the code hotstate returned, which `vite:oxc` then passes over. */
-  readonly #returned = new Map<string, string>();
-  watcher: FSWatcher | undefined;
+  /** Per environment and module: how many of the results returned here `vite:oxc` has yet to pass over. */
+  readonly #ahead = new Map<string, number>();
+  #watcher: FSWatcher | undefined;
 
-  /** The step for `config`, with `vite:oxc` made to pass over what it returns; undefined when Vite has none. */
-  static for(config: ResolvedConfig): OxcStep | undefined {
-    const plugin = config.oxc === false ? undefined : config.plugins.find((p) => p.name === 'vite:oxc');
-    if (config.oxc === false || plugin?.transform === undefined) return undefined;
+  /**
+   * Sets up the step for `config` (in `configResolved`), and makes `vite:oxc` pass over the
+   * modules it returns; none when Vite has no `vite:oxc` step.
+   */
+  static setUp(config: ResolvedConfig): void {
+    const plugin = config.plugins.find((p) => p.name === 'vite:oxc');
+    if (config.oxc === false || plugin?.transform === undefined) {
+      steps.set(config, null);
+      return;
+    }
     const step = new OxcStep(config, config.oxc);
     const original = plugin.transform;
     const handler = typeof original === 'function' ? original : original.handler;
-    const skipping: typeof handler = function (this: ThisParameterType<typeof handler>, code, id, ...rest) {
-      return step.#consume(this.environment, id, code) ? null : handler.call(this, code, id, ...rest);
+    const passing: typeof handler = function (this: ThisParameterType<typeof handler>, code, id, ...rest) {
+      return step.#consume(this.environment, id) ? null : handler.call(this, code, id, ...rest);
     };
-    (plugin as Plugin).transform = typeof original === 'function' ? skipping : { ...original, handler: skipping };
-    return step;
+    (plugin as Plugin).transform = typeof original === 'function' ? passing : { ...original, handler: passing };
+    steps.set(config, step);
+  }
+
+  /** The step set up for `config` (an environment's: `getTopLevelConfig()`). */
+  static of(config: ResolvedConfig): OxcStep | undefined {
+    return steps.get(config) ?? undefined;
   }
 
   private constructor(config: ResolvedConfig, oxc: OxcOptions) {
+    // As `oxcPlugin` in Vite 8 reads its options.
     const { jsxInject, include, exclude, jsxRefreshInclude, jsxRefreshExclude, ...options } = oxc;
     this.#config = config;
     this.#options = options;
     this.#jsxInject = jsxInject;
-    this.#filter = createFilter(include ?? /\.(m?ts|[jt]sx)$/, exclude ?? /\.js$/);
-    this.#refreshFilter = jsxRefreshInclude !== undefined || jsxRefreshExclude !== undefined ? createFilter(jsxRefreshInclude, jsxRefreshExclude) : undefined;
+    this.#filter = createFilter(include || /\.(m?ts|[jt]sx)$/, exclude || /\.js$/);
+    this.#refreshFilter = jsxRefreshInclude || jsxRefreshExclude ? createFilter(jsxRefreshInclude, jsxRefreshExclude) : undefined;
     const importSource = (typeof options.jsx === 'object' && options.jsx.importSource) || 'react';
     this.#jsxRuntimes = [`${importSource}/jsx-runtime`, `${importSource}/jsx-dev-runtime`];
+  }
+
+  /** The dev server's watcher, which `vite:oxc` adds the tsconfig files it reads to. */
+  watch(watcher: FSWatcher): void {
+    this.#watcher = watcher;
   }
 
   /** Whether `vite:oxc` would transform module `id` (an ID without a query) in `environment`. */
@@ -65,11 +86,21 @@ export class OxcStep {
     return !environment.config.isBundled && (this.#filter(id) || this.#refreshFilter?.(id) === true);
   }
 
-  /** `code` (hotstate's output for module `id`) as `vite:oxc` would make it, with `map` composed in. */
-  async run(environment: Environment, id: string, code: string, map: object): Promise<Stripped> {
-    const result = await transformWithOxc(code, id, this.#optionsFor(environment, id, code), map, this.#config, this.watcher);
-    const out = this.#jsxInject !== undefined && JSX_FILE.test(id) ? `${this.#jsxInject};${result.code}` : result.code;
-    this.#returned.set(`${environment.name}\0${id}`, out);
+  /**
+   * `code` (hotstate's output for module `id`) as `vite:oxc` would make it, with `map` composed in;
+   * null when oxc reports an error: the caller then returns `code`, and `vite:oxc` reports the error
+   * in its own name, as without hotstate.
+   */
+  async run(environment: Environment, id: string, code: string, map: object): Promise<Stripped | null> {
+    let result;
+    try {
+      result = await transformWithOxc(code, id, this.#optionsFor(environment, id, code), map, this.#config, this.#watcher);
+    } catch {
+      return null;
+    }
+    const key = `${environment.name}\0${id}`;
+    this.#ahead.set(key, (this.#ahead.get(key) ?? 0) + 1);
+    const out = this.#jsxInject && JSX_FILE.test(id) ? `${this.#jsxInject};${result.code}` : result.code;
     const warnings = result.warnings.filter((warning) => {
       if (warning.code !== 'UNSUPPORTED_TSCONFIG_OPTION') return true;
       if (warnedTsconfigOptions.has(warning.message)) return false;
@@ -97,11 +128,17 @@ export class OxcStep {
     return options;
   }
 
-  /** Whether `code` is what this step returned for `id` (then `vite:oxc` has nothing left to do). */
-  #consume(environment: Environment, id: string, code: string): boolean {
+  /**
+   * Whether `vite:oxc` is at a module this step already handled in the same transform. Whatever
+   * plugins between them did to the code, it is JavaScript (`moduleType: 'js'`), and a second run
+   * would inject `jsxInject` and register React components twice.
+   */
+  #consume(environment: Environment, id: string): boolean {
     const key = `${environment.name}\0${id}`;
-    const returned = this.#returned.get(key);
-    this.#returned.delete(key);
-    return returned === code;
+    const ahead = this.#ahead.get(key) ?? 0;
+    if (ahead === 0) return false;
+    if (ahead === 1) this.#ahead.delete(key);
+    else this.#ahead.set(key, ahead - 1);
+    return true;
   }
 }

@@ -55,7 +55,6 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
   let reactRefresh = false;
   let migrations: MigrationFolder;
   let stubs: StubWriter | undefined;
-  let oxc: OxcStep | undefined;
   /** Whether the module with this resolved ID is one that hotstate instruments. */
   const instruments = (id: string): boolean =>
     SCRIPT.test(id) &&
@@ -85,7 +84,7 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
 
     configResolved(resolved) {
       config = resolved;
-      oxc = OxcStep.for(resolved);
+      OxcStep.setUp(resolved);
       userFilter = createFilter(options.include, options.exclude, { resolve: resolved.root });
       reactRefresh =
         options.reactRefresh ?? (resolved.server.hmr !== false && resolved.plugins.some((plugin) => REACT_REFRESH_PLUGINS.has(plugin.name)));
@@ -140,10 +139,11 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
         for (const diagnostic of result.diagnostics) {
           this.warn(`${diagnostic.message} (${id}:${diagnostic.line})`);
         }
-        if (oxc === undefined || !oxc.applies(this.environment, id)) return { code: result.code, map: result.map };
         // Vite's TypeScript and JSX step, with hotstate's source map composed in natively.
-        const stripped = await oxc.run(this.environment, id, result.code, result.map);
-        for (const warning of stripped.warnings) this.warn(warning);
+        const oxc = OxcStep.of(this.environment.getTopLevelConfig());
+        const stripped = oxc?.applies(this.environment, id) ? await oxc.run(this.environment, id, result.code, result.map) : null;
+        if (stripped == null) return { code: result.code, map: result.map };
+        for (const warning of stripped.warnings) this.warn(`[vite:oxc] ${warning}`);
         return { code: stripped.code, ...(stripped.map && { map: stripped.map }), moduleType: 'js' };
       },
     },
@@ -170,7 +170,7 @@ export function hotstate(options: HotstateOptions = {}): Plugin {
     },
 
     configureServer(server) {
-      if (oxc !== undefined) oxc.watcher = server.watcher;
+      OxcStep.of(server.config)?.watch(server.watcher);
       for (const environment of Object.values(server.environments)) {
         environment.hot.on(REPORT_EVENT, (reported: UpdateReport, client) => {
           // An incompatible change no migration covers: name the stub the dev server writes for it.

@@ -1,6 +1,8 @@
 import { decode } from '@jridgewell/sourcemap-codec';
 import type { Plugin, TransformResult } from 'vite';
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, test } from 'vitest';
+import { transform } from '../plugin/transform.ts';
 import { startProject, type Project } from './harness.ts';
 import { scenarioSuite } from './scenario-suite.ts';
 
@@ -172,33 +174,82 @@ describe('Vite host: TypeScript and source maps', () => {
     expect(oxc.runs()).toBe(1);
   });
 
-  test('a plugin between hotstate and Vite that changes the code: Vite strips the types again, and the map still holds', async () => {
+  // JSX options a project may have: the classic runtime with an injected pragma, and React refresh.
+  const jsxOptions: Plugin = {
+    name: 'jsx-options',
+    config: () => ({ oxc: { jsx: { runtime: 'classic', pragma: 'h', refresh: true }, jsxInject: `import { h } from '/src/h.ts'` } }),
+  };
+  const views = {
+    'src/h.ts': `export const h = (tag: string, props: unknown, ...children: unknown[]) => ({ tag, children });\n`,
+    'src/View.tsx': `let clicks: number = 0;\nexport function View(props: { name: string }) { return <p>{props.name} {++clicks}</p>; }\n`,
+  };
+
+  test('hotstate runs Vite\'s TypeScript step as `vite:oxc` would on its output: client and SSR, JSX refresh, jsxInject', async () => {
+    let original: (this: unknown, code: string, id: string) => Promise<{ code: string } | null>;
+    const capture: Plugin = {
+      name: 'capture-vite-oxc',
+      // Before hotstate's configResolved, which makes `vite:oxc` pass over what hotstate returns.
+      enforce: 'pre',
+      configResolved(config) {
+        const hook = config.plugins.find((p) => p.name === 'vite:oxc')!.transform!;
+        original = (typeof hook === 'function' ? hook : hook.handler) as typeof original;
+      },
+    };
+    const compared: string[] = [];
+    const compare: Plugin = {
+      name: 'compare-with-vite-oxc',
+      enforce: 'pre',
+      async transform(code, id) {
+        if (!/\/src\/(a\.ts|View\.tsx)$/.test(id)) return null;
+        const client = this.environment.config.consumer === 'client';
+        const options = { id: id.slice(id.indexOf('src/')), filename: id, migrations: [], onIncompatible: 'reset' as const, refresh: client, trackInstances: client };
+        const instrumented = transform(await readFile(id, 'utf8'), options)!;
+        expect(code).toBe((await original.call(this, instrumented.code, id))!.code);
+        compared.push(`${this.environment.name} ${id.slice(id.indexOf('src/'))}`);
+        return null;
+      },
+    };
+    project = await startProject({ ...views, 'src/a.ts': source }, { reactRefresh: true }, [jsxOptions, capture], [compare]);
+    for (const environment of ['client', 'ssr'] as const) {
+      for (const url of ['/src/a.ts', '/src/View.tsx']) await project.server.environments[environment].transformRequest(url);
+    }
+    expect(compared).toEqual(['client src/a.ts', 'client src/View.tsx', 'ssr src/a.ts', 'ssr src/View.tsx']);
+  });
+
+  test('a plugin between hotstate and Vite gets JavaScript; Vite does not run its TypeScript step again, and the map holds', async () => {
     const oxc = countOxc();
-    const between: Plugin = { name: 'between', enforce: 'pre', transform: (code, id) => (id.endsWith('/src/a.ts') ? { code: `${code}\n// seen`, map: null } : null) };
-    project = await startProject({ 'src/a.ts': source }, {}, [oxc.plugin], [between]);
+    const seen: string[] = [];
+    const between: Plugin = {
+      name: 'between',
+      enforce: 'pre',
+      transform: (code, id) => (/\/src\/(a\.ts|View\.tsx)$/.test(id) ? (seen.push(code), { code: `${code}\n// seen`, map: null }) : null),
+    };
+    project = await startProject({ ...views, 'src/a.ts': source }, {}, [jsxOptions, oxc.plugin], [between]);
     const served = (await project.server.environments.client.transformRequest('/src/a.ts'))!;
     expect(served.code).toContain('// seen');
     expectMapsBack(served);
-    expect(oxc.runs()).toBe(1);
+    // The JSX module: the pragma is injected once, and each component registered with React refresh once.
+    const view = (await project.server.environments.client.transformRequest('/src/View.tsx'))!.code;
+    expect(view.match(/import \{ h \}/g)).toHaveLength(1);
+    expect(view.match(/\$RefreshReg\$\(/g)).toHaveLength(1);
+    expect(seen.join('\n')).not.toMatch(/: (?:number|string)\b|<p>/);
+    expect(oxc.runs()).toBe(0);
+    // And it runs, with its state (SSR: no refresh).
+    const { View } = await project.load('src/View.tsx');
+    expect([View({ name: 'a' }), View({ name: 'b' })]).toEqual([
+      { tag: 'p', children: ['a', ' ', 1] },
+      { tag: 'p', children: ['b', ' ', 2] },
+    ]);
   });
 
-  test('a .tsx module gets the project\'s oxc options: JSX compiled as configured, `jsxInject` first', async () => {
-    const oxc = countOxc();
-    const options: Plugin = { name: 'jsx-options', config: () => ({ oxc: { jsx: { runtime: 'classic', pragma: 'h' }, jsxInject: `import { h } from './h.ts'` } }) };
-    project = await startProject(
-      {
-        'src/h.ts': `export const h = (tag: string, props: unknown, ...children: unknown[]) => ({ tag, children });\n`,
-        'src/view.tsx': `let clicks: number = 0;\nexport const view = (name: string) => <p>{name} {++clicks}</p>;\n`,
-      },
-      { include: ['src/view.tsx'] },
-      [options, oxc.plugin],
+  test('an error that oxc reports (not the parser) comes from Vite\'s own step, with the file', async () => {
+    project = await startProject({ 'src/a.ts': `export let a = 1;\nlet a = 2;\n` });
+    const error = await project.server.environments.client.transformRequest('/src/a.ts').then(
+      () => undefined,
+      (caught: unknown) => caught as { plugin?: string; message: string; id?: string },
     );
-    const served = (await project.server.environments.ssr.transformRequest('/src/view.tsx'))!;
-    expect(served.code).toContain('__hotstate');
-    expect(served.code).not.toMatch(/<p>|: (?:number|string)\b/);
-    const view = await project.load('src/view.tsx');
-    expect(view.view('a')).toEqual({ tag: 'p', children: ['a', ' ', 1] });
-    expect(view.view('b')).toEqual({ tag: 'p', children: ['b', ' ', 2] });
+    expect(error).toMatchObject({ plugin: 'vite:oxc', id: expect.stringMatching(/src\/a\.ts$/) });
+    expect(error!.message).toMatch(/a/);
   });
 
   test('with `oxc: false` hotstate leaves TypeScript to whatever the project uses instead', async () => {
