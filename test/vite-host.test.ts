@@ -242,6 +242,17 @@ describe('Vite host: TypeScript and source maps', () => {
     ]);
   });
 
+  test('after the dev server restarts (a config change), the new server runs the step once, as the old one did', async () => {
+    const oxc = countOxc();
+    project = await startProject({ 'src/a.ts': source }, {}, [oxc.plugin]);
+    const before = (await project.server.environments.client.transformRequest('/src/a.ts'))!;
+    await project.server.restart();
+    const after = (await project.server.environments.client.transformRequest('/src/a.ts'))!;
+    expect(after.code).toBe(before.code);
+    expectMapsBack(after);
+    expect(oxc.runs()).toBe(0);
+  });
+
   test('an error that oxc reports (not the parser) comes from Vite\'s own step, with the file', async () => {
     project = await startProject({ 'src/a.ts': `export let a = 1;\nlet a = 2;\n` });
     const error = await project.server.environments.client.transformRequest('/src/a.ts').then(
