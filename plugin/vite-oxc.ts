@@ -21,7 +21,7 @@ type Stripped = { code: string; map: Awaited<ReturnType<typeof transformWithOxc>
 const warnedTsconfigOptions = new Set<string>();
 
 /** The step of each resolved config: a restart resolves a new config while the old server may still run. */
-const steps = new WeakMap<ResolvedConfig, OxcStep | null>();
+const steps = new WeakMap<ResolvedConfig, OxcStep>();
 
 const JSX_FILE = /\.[jt]sx\b/;
 /** As `vite:oxc` decides between JavaScript and the file's own language. */
@@ -44,10 +44,7 @@ export class OxcStep {
    */
   static setUp(config: ResolvedConfig): void {
     const plugin = config.plugins.find((p) => p.name === 'vite:oxc');
-    if (config.oxc === false || plugin?.transform === undefined) {
-      steps.set(config, null);
-      return;
-    }
+    if (config.oxc === false || plugin?.transform === undefined) return;
     const step = new OxcStep(config, config.oxc);
     const original = plugin.transform;
     const handler = typeof original === 'function' ? original : original.handler;
@@ -60,7 +57,7 @@ export class OxcStep {
 
   /** The step set up for `config` (an environment's: `getTopLevelConfig()`). */
   static of(config: ResolvedConfig): OxcStep | undefined {
-    return steps.get(config) ?? undefined;
+    return steps.get(config);
   }
 
   private constructor(config: ResolvedConfig, oxc: OxcOptions) {

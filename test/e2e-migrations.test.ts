@@ -1,12 +1,11 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { writeFiles } from './files.ts';
-import type { Browser, Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { hotstate } from '../plugin/vite.ts';
-import { launchChromium } from './browser.ts';
+import { openPage, type PageProject } from './browser.ts';
+import { writeFiles } from './files.ts';
 
 /**
  * Migrations in a real Chromium page: the page's runtime applies a module's migrations during the
@@ -14,18 +13,10 @@ import { launchChromium } from './browser.ts';
  * register as they are constructed, since the page cannot ask its heap).
  */
 const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-e2e-migrations-')));
-let server: ViteDevServer;
-let browser: Browser;
+let project: PageProject | undefined;
 let page: Page;
 const reports: string[] = [];
-let lastWrite = 0;
-
-async function write(name: string, content: string): Promise<void> {
-  const wait = lastWrite + 200 - Date.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  writeFiles(root, { [name]: content });
-  lastWrite = Date.now();
-}
+const write = (name: string, content: string) => project!.write(name, content);
 
 /** Waits for the page's next update report (console group title plus its lines) matching `pattern`. */
 async function report(pattern: RegExp): Promise<string> {
@@ -57,29 +48,27 @@ const migration = (covers: string, body: string): string => `export const migrat
 `;
 
 beforeAll(async () => {
-  writeFileSync(path.join(root, 'index.html'), '<!doctype html><script type="module" src="/src/main.ts"></script>\n');
-  mkdirSync(path.join(root, 'src'));
-  writeFileSync(path.join(root, 'src/main.ts'), `import * as store from './store.ts';\n(window as any).store = store;\n`);
-  writeFileSync(path.join(root, 'src/store.ts'), STORE);
-  server = await createServer({ root, configFile: false, logLevel: 'silent', server: { port: 0 }, plugins: [hotstate({ onIncompatible: 'reject', stubs: false })] });
-  await server.listen();
-  browser = await launchChromium();
-  page = await browser.newPage();
-  // A report is logged as one collapsed group: its title, then its lines (and a warning for failures).
-  page.on('console', (message) => {
-    if (message.type() === 'startGroupCollapsed' && message.text().startsWith('[hotstate] ')) reports.push(message.text());
-    else if (reports.length > 0 && (message.type() === 'log' || message.type() === 'warning')) reports[reports.length - 1] += `\n${message.text()}`;
+  writeFiles(root, {
+    'index.html': '<!doctype html><script type="module" src="/src/main.ts"></script>\n',
+    'src/main.ts': `import * as store from './store.ts';\n(window as any).store = store;\n`,
+    'src/store.ts': STORE,
   });
-  await page.goto(server.resolvedUrls!.local[0]!);
-  await page.waitForFunction(() => (window as any).store !== undefined);
-  await page.evaluate(() => ((window as any).marker = 'no reload'));
+  project = await openPage(
+    { root, plugins: [hotstate({ onIncompatible: 'reject', stubs: false })] },
+    {
+      // A report is logged as one collapsed group: its title, then its lines (and a warning for failures).
+      listen: (page) =>
+        page.on('console', (message) => {
+          if (message.type() === 'startGroupCollapsed' && message.text().startsWith('[hotstate] ')) reports.push(message.text());
+          else if (reports.length > 0 && (message.type() === 'log' || message.type() === 'warning')) reports[reports.length - 1] += `\n${message.text()}`;
+        }),
+      ready: (page) => page.waitForFunction(() => (window as any).store !== undefined),
+    },
+  );
+  page = project.page;
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => project?.close());
 
 test('the page applies a migration during the update that changes the type', async () => {
   await page.evaluate(() => (window as any).store.add(5));

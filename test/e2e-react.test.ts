@@ -1,12 +1,12 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
-import { createServer, type PluginOption, type ViteDevServer } from 'vite';
+import type { ConsoleMessage, Page } from 'playwright-core';
+import type { PluginOption } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hotstate } from '../plugin/vite.ts';
-import { launchChromium } from './browser.ts';
+import { openPage, type PageProject } from './browser.ts';
 
 /**
  * hotstate next to React Fast Refresh (`@vitejs/plugin-react`), in a real dev server and Chromium:
@@ -29,22 +29,16 @@ interface Messages {
 
 describe.each(orders)('React page with %s', (_name, plugins) => {
   let root: string;
-  let server: ViteDevServer;
-  let browser: Browser;
+  let project: PageProject | undefined;
   let page: Page;
   const messages: Messages = { all: [], errors: [] };
 
-  const file = (name: string) => path.join(root, 'src/react', name);
-  const read = (name: string) => readFileSync(file(name), 'utf8');
-  let lastWrite = 0;
-  /** Replaces `from` by `to` in a source file (spaced: the file watcher folds changes within ~100 ms). */
+  const read = (name: string) => readFileSync(path.join(root, 'src/react', name), 'utf8');
+  /** Replaces `from` by `to` in a source file. */
   async function edit(name: string, from: string, to: string): Promise<void> {
     const before = read(name);
     expect(before).toContain(from);
-    const wait = lastWrite + 200 - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    writeFileSync(file(name), before.replace(from, to));
-    lastWrite = Date.now();
+    await project!.write(`src/react/${name}`, before.replace(from, to));
   }
   /** Waits for the report hotstate's runtime logs in the page when it applied an update of `name`. */
   async function updated(name: string, since: number): Promise<void> {
@@ -63,34 +57,30 @@ describe.each(orders)('React page with %s', (_name, plugins) => {
     cpSync(path.join(repo, 'playground/src/react'), path.join(root, 'src/react'), { recursive: true });
     // `react` and `react-dom` resolve from the repository's dependencies.
     symlinkSync(path.join(repo, 'node_modules'), path.join(root, 'node_modules'), 'dir');
-    server = await createServer({
-      root,
-      configFile: false,
-      logLevel: 'silent',
-      cacheDir: path.join(root, '.vite'),
-      server: { port: 0 },
-      // Pre-bundled at start-up: one discovered while the page loads would reload the page.
-      optimizeDeps: { entries: ['react.html'], include: ['react', 'react-dom/client', 'react/jsx-dev-runtime'] },
-      plugins: plugins(),
-    });
-    await server.listen();
-    browser = await launchChromium();
-    page = await browser.newPage();
-    page.on('console', (message: ConsoleMessage) => {
-      messages.all.push(`${message.type()}: ${message.text()}`);
-      if (message.type() === 'error' && !message.text().includes('Failed to load resource')) messages.errors.push(message.text());
-    });
-    page.on('pageerror', (error) => messages.errors.push(`uncaught: ${error.message}`));
-    await page.goto(`${server.resolvedUrls!.local[0]!}react.html`);
-    await page.waitForSelector('#hook-count');
-    await page.evaluate(() => ((window as { marker?: string }).marker = 'no reload'));
+    project = await openPage(
+      {
+        root,
+        cacheDir: path.join(root, '.vite'),
+        // Pre-bundled at start-up: one discovered while the page loads would reload the page.
+        optimizeDeps: { entries: ['react.html'], include: ['react', 'react-dom/client', 'react/jsx-dev-runtime'] },
+        plugins: plugins(),
+      },
+      {
+        url: 'react.html',
+        listen: (page) => {
+          page.on('console', (message: ConsoleMessage) => {
+            messages.all.push(`${message.type()}: ${message.text()}`);
+            if (message.type() === 'error' && !message.text().includes('Failed to load resource')) messages.errors.push(message.text());
+          });
+          page.on('pageerror', (error) => messages.errors.push(`uncaught: ${error.message}`));
+        },
+        ready: (page) => page.waitForSelector('#hook-count'),
+      },
+    );
+    page = project.page;
   }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => project?.close());
 
   test('an edit of the store module keeps its `let` and the hook state; the next click runs the new code', async () => {
     for (let i = 0; i < 3; i++) await page.click('#hook-inc');

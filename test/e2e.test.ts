@@ -1,11 +1,10 @@
-import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { hotstate } from '../plugin/vite.ts';
-import { launchChromium } from './browser.ts';
+import { openPage, type PageProject } from './browser.ts';
 
 /**
  * The playground in a real Chromium: build up state by clicking, edit the sources on disk, and
@@ -13,21 +12,13 @@ import { launchChromium } from './browser.ts';
  */
 const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-e2e-')));
 const shots = realpathSync(mkdtempSync(path.join(tmpdir(), 'hotstate-e2e-shots-')));
-let server: ViteDevServer;
-let browser: Browser;
+let project: PageProject | undefined;
 let page: Page;
 const consoleErrors: string[] = [];
 
-const file = (name: string) => path.join(root, 'src', name);
-const read = (name: string) => readFileSync(file(name), 'utf8');
-let lastWrite = 0;
-/** Writes a source file (spaced: the file watcher folds two changes within ~100 ms). */
-async function edit(name: string, content: string): Promise<void> {
-  const wait = lastWrite + 200 - Date.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  writeFileSync(file(name), content);
-  lastWrite = Date.now();
-}
+const read = (name: string) => readFileSync(path.join(root, 'src', name), 'utf8');
+/** Writes a source file. */
+const edit = (name: string, content: string) => project!.write(`src/${name}`, content);
 /** Every update report the page logged (its console group titles), in order. */
 const reports: string[] = [];
 let reportsSeen = 0;
@@ -48,24 +39,21 @@ const text = (selector: string) => page.textContent(selector);
 
 beforeAll(async () => {
   cpSync(path.resolve(import.meta.dirname, '../playground'), root, { recursive: true, filter: (src) => !src.endsWith('vite.config.ts') });
-  server = await createServer({ root, configFile: false, logLevel: 'silent', server: { port: 0 }, plugins: [hotstate({ indicator: true })] });
-  await server.listen();
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'startGroupCollapsed' && message.text().startsWith('[hotstate] ')) reports.push(message.text());
-    if (message.type() === 'error' && !message.text().includes('404')) consoleErrors.push(message.text());
-  });
-  await page.goto(server.resolvedUrls!.local[0]!);
-  await page.waitForFunction(() => document.getElementById('created')?.textContent !== '');
-  await page.evaluate(() => ((window as { marker?: string }).marker = 'no reload'));
+  project = await openPage(
+    { root, plugins: [hotstate({ indicator: true })] },
+    {
+      listen: (page) =>
+        page.on('console', (message) => {
+          if (message.type() === 'startGroupCollapsed' && message.text().startsWith('[hotstate] ')) reports.push(message.text());
+          if (message.type() === 'error' && !message.text().includes('404')) consoleErrors.push(message.text());
+        }),
+      ready: (page) => page.waitForFunction(() => document.getElementById('created')?.textContent !== ''),
+    },
+  );
+  page = project.page;
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => project?.close());
 
 test('state survives edits in the browser, new code runs, and the page never reloads', async () => {
   for (let i = 0; i < 3; i++) await page.click('#inc');
